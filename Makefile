@@ -1,0 +1,46 @@
+# rxloop: `make run` serves the demo on 127.0.0.1:8000; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: install run test fuzz db seed worker beat demo bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo
+
+run: seed
+	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 4 wsgi:app
+
+test: install
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
+
+fuzz: install
+	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A shop.jobs worker --loglevel INFO
+
+beat: install
+	$(BIN)/celery -A shop.jobs beat --loglevel INFO
+
+demo: seed
+	scripts/demo.sh
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

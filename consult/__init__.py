@@ -1,0 +1,1 @@
+"""The clinical side: patients, doctors, consultations, formulary, prescriptions, review."""

@@ -1,0 +1,168 @@
+"""Consultations: create (with triage and policy), queue, accept, message, complete, cancel."""
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from consult import patients
+from consult.models import Consultation, ConsultationMessage
+from consult.policy import consultation_refusals, get_policy
+from consult.safety import age_in_months
+from consult.triage import triage
+from core import audit
+from core.db import utcnow
+from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound
+from core.identity.models import User
+from core.pagination import Page, paginate
+from core.states import StateMachine
+
+LIFECYCLE = StateMachine("consultation", {
+    "waiting": {"in_progress", "cancelled"},
+    "in_progress": {"completed", "cancelled"},
+    "completed": set(),
+    "cancelled": set(),
+    "referred_offline": set(),
+})
+OPEN = ("waiting", "in_progress")
+
+
+def create(*, session: Session, user: User, chief_complaint: str, symptoms: list[str],
+         is_follow_up: bool, prior_diagnosis: dict | None = None,
+         requested_product_ids: list[str] | None = None) -> Consultation:
+    """Triage first: red flags or the jurisdiction's rules send the patient offline."""
+    patient = patients.of_user(session=session, user=user)
+    policy_name = current_app.config["RXLOOP_POLICY"]
+    today = utcnow().date()
+    months = age_in_months(patient.birth_date, today)
+    reasons = [{"code": r.code, "message": r.message} for r in triage(
+        chief_complaint=chief_complaint, symptoms=symptoms, age_years=months // 12, age_months=months,
+        pregnant=patient.pregnant)]
+    reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
+                for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
+                                               prior_diagnosis=prior_diagnosis)]
+    consultation = Consultation(
+        patient_id=patient.id, status="referred_offline" if reasons else "waiting",
+        policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,
+        is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis,
+        requested_product_ids=requested_product_ids or [], triage_reasons=reasons,
+        closed_at=utcnow() if reasons else None)
+    session.add(consultation)
+    session.flush()
+    audit.record(session, actor_id=user.id, action=f"consultation.{consultation.status}",
+                 subject_type="consultation", subject_id=consultation.id,
+                 detail={"triage_codes": sorted({r["code"] for r in reasons})})
+    return consultation
+
+
+def get(*, session: Session, user: User, consultation_id: str) -> Consultation:
+    """Its patient, its doctor (or any doctor while it waits in the queue), or an admin."""
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None or not _may_see(session, user, consultation):
+        raise NotFound("No such consultation.")
+    return consultation
+
+
+def _may_see(session: Session, user: User, consultation: Consultation) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "doctor":
+        return consultation.doctor_id == user.id or consultation.status == "waiting"
+    if user.role == "patient":
+        return patients.of_user(session=session, user=user).id == consultation.patient_id
+    return False
+
+
+def list_for(*, session: Session, user: User, status: str | None, limit: int | None,
+             cursor: str | None) -> Page:
+    """Patients see their own; doctors the waiting queue (oldest first) and their own."""
+    stmt = select(Consultation)
+    if user.role == "patient":
+        stmt = stmt.where(Consultation.patient_id == patients.of_user(session=session, user=user).id)
+    elif user.role == "doctor":
+        stmt = stmt.where(or_(Consultation.status == "waiting", Consultation.doctor_id == user.id))
+    elif user.role != "admin":
+        raise Forbidden("Consultations are for patients, doctors and admins.")
+    if status:
+        stmt = stmt.where(Consultation.status == status)
+    return paginate(session, stmt, keys=(Consultation.created_at, Consultation.id),
+                    limit=limit, cursor=cursor)
+
+
+def accept(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is not None and consultation.status == "in_progress" and consultation.doctor_id != doctor.id:
+        raise AlreadyClaimed("Another doctor has accepted this consultation.")
+    consultation = get(session=session, user=doctor, consultation_id=consultation_id)
+    try:
+        LIFECYCLE.advance(session, consultation, "in_progress", where=[Consultation.doctor_id.is_(None)],
+                          doctor_id=doctor.id, accepted_at=utcnow())
+    except InvalidTransition:
+        if consultation.status == "in_progress" and consultation.doctor_id != doctor.id:
+            raise AlreadyClaimed("Another doctor has accepted this consultation.") from None
+        raise
+    audit.record(session, actor_id=doctor.id, action="consultation.accepted",
+                 subject_type="consultation", subject_id=consultation.id, detail={})
+    return consultation
+
+
+def _as_its_doctor(session, doctor, consultation_id) -> Consultation:
+    consultation = get(session=session, user=doctor, consultation_id=consultation_id)
+    if consultation.doctor_id != doctor.id:
+        raise Forbidden("Only the doctor holding this consultation may do this.")
+    return consultation
+
+
+def complete(*, session: Session, doctor: User, consultation_id: str, diagnosis: dict,
+             notes: str | None) -> Consultation:
+    consultation = _as_its_doctor(session, doctor, consultation_id)
+    LIFECYCLE.advance(session, consultation, "completed", diagnosis=diagnosis, notes=notes,
+                      closed_at=utcnow())
+    audit.record(session, actor_id=doctor.id, action="consultation.completed",
+                 subject_type="consultation", subject_id=consultation.id, detail={})
+    return consultation
+
+
+def cancel(*, session: Session, user: User, consultation_id: str, reason: str | None) -> Consultation:
+    consultation = get(session=session, user=user, consultation_id=consultation_id)
+    if user.role == "patient":
+        if consultation.status != "waiting":
+            raise InvalidTransition("A patient may cancel only while the consultation waits.",
+                                    current_status=consultation.status, target_status="cancelled")
+    elif user.role == "doctor" and consultation.doctor_id != user.id:
+        raise Forbidden("Only the doctor holding this consultation may cancel it.")
+    LIFECYCLE.advance(session, consultation, "cancelled", cancel_reason=reason, closed_at=utcnow())
+    audit.record(session, actor_id=user.id, action="consultation.cancelled",
+                 subject_type="consultation", subject_id=consultation.id, detail={"by": user.role})
+    return consultation
+
+
+def messages(*, session: Session, user: User, consultation_id: str, limit: int | None,
+             cursor: str | None) -> Page:
+    consultation = _as_participant(session, user, consultation_id)
+    stmt = select(ConsultationMessage).where(ConsultationMessage.consultation_id == consultation.id)
+    return paginate(session, stmt, keys=(ConsultationMessage.created_at, ConsultationMessage.id),
+                    limit=limit, cursor=cursor)
+
+
+def post_message(*, session: Session, user: User, consultation_id: str, body: str) -> ConsultationMessage:
+    consultation = _as_participant(session, user, consultation_id)
+    if consultation.status not in OPEN:
+        raise InvalidTransition("Messages can be sent only while the consultation is open.",
+                                current_status=consultation.status)
+    message = ConsultationMessage(consultation_id=consultation.id, author_id=user.id, body=body)
+    session.add(message)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="consultation.message_posted",
+                 subject_type="consultation", subject_id=consultation.id, detail={"message_id": message.id})
+    return message
+
+
+def _as_participant(session, user, consultation_id) -> Consultation:
+    consultation = session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise NotFound("No such consultation.")
+    if user.role == "doctor" and consultation.doctor_id == user.id:
+        return consultation
+    if user.role == "patient" and patients.of_user(session=session, user=user).id == consultation.patient_id:
+        return consultation
+    raise NotFound("No such consultation.")

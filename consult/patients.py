@@ -1,0 +1,106 @@
+"""Patients: sign-up and the clinical profile the safety checks read."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.models import Consultation, Patient, Prescription
+from core import audit
+from core.db import utcnow
+from core.errors import NotFound, ValidationFailed
+from core.identity import accounts
+from core.identity.models import User
+
+PROFILE_FIELDS = ("full_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
+                  "allergies", "conditions", "current_medications")
+
+
+def register(*, session: Session, email: str, password: str, full_name: str, birth_date: date,
+             sex: str, phone: str | None = None) -> User:
+    _check_birth_date(birth_date)
+    user = accounts.create(session=session, email=email, password=password, role="patient",
+                           full_name=full_name)
+    patient = Patient(user_id=user.id, birth_date=birth_date, sex=sex, phone=phone)
+    session.add(patient)
+    session.flush()
+    audit.record(session, actor_id=user.id, action="patient.registered",
+                 subject_type="patient", subject_id=patient.id, detail={})
+    return user
+
+
+def _check_birth_date(birth_date: date) -> None:
+    if birth_date > utcnow().date() or birth_date.year < 1900:
+        raise ValidationFailed("The birth date is not plausible.",
+                               errors={"birth_date": ["Must be a past date after 1900."]})
+
+
+def of_user(*, session: Session, user: User) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.user_id == user.id))
+    if patient is None:
+        raise NotFound("No patient profile for this account.")
+    return patient
+
+
+def get(*, session: Session, patient_id: str) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("No such patient.")
+    return patient
+
+
+def profile(*, session: Session, patient: Patient) -> dict:
+    user = session.get(User, patient.user_id)
+    values = {name: getattr(patient, name) for name in PROFILE_FIELDS if name != "full_name"}
+    return {"id": patient.id, "full_name": user.full_name, **values,
+            "updated_at": patient.updated_at}
+
+
+def update_profile(*, session: Session, user: User, changes: dict) -> Patient:
+    patient = of_user(session=session, user=user)
+    if "birth_date" in changes:
+        _check_birth_date(changes["birth_date"])
+    if changes.get("pregnant") and (changes.get("sex") or patient.sex) == "male":
+        raise ValidationFailed("Pregnancy is set for a male patient.",
+                               errors={"pregnant": ["Inconsistent with sex."]})
+    changed = []
+    for name, value in changes.items():
+        if name == "full_name":
+            if user.full_name != value:
+                user.full_name = value
+                changed.append(name)
+        elif getattr(patient, name) != value:
+            setattr(patient, name, value)
+            changed.append(name)
+    if changed:
+        patient.updated_at = utcnow()
+        # Field names only: the values are PHI and stay in the record itself.
+        audit.record(session, actor_id=user.id, action="patient.profile_updated",
+                     subject_type="patient", subject_id=patient.id,
+                     detail={"fields": sorted(changed)})
+    return patient
+
+
+def read_record(*, session: Session, user: User, patient_id: str) -> Patient:
+    """Staff read a patient's record only while caring for them; every read is audited.
+
+    A doctor must hold an in-progress consultation with the patient; a pharmacist must hold
+    the claim on one of the patient's prescriptions under review; admins may always.
+    """
+    patient = session.get(Patient, patient_id)
+    allowed = patient is not None and (
+        user.role == "admin"
+        or (user.role == "doctor" and session.scalar(select(Consultation.id).where(
+            Consultation.patient_id == patient_id, Consultation.doctor_id == user.id,
+            Consultation.status == "in_progress").limit(1)) is not None)
+        or (user.role == "pharmacist" and session.scalar(select(Prescription.id).where(
+            Prescription.patient_id == patient_id, Prescription.claimed_by == user.id,
+            Prescription.status == "pending_review").limit(1)) is not None)
+        or (user.role == "patient" and patient.user_id == user.id)
+    )
+    if not allowed:
+        raise NotFound("No such patient in your care.")
+    if user.role != "patient":
+        audit.record(session, actor_id=user.id, action="patient.record_read",
+                     subject_type="patient", subject_id=patient_id, detail={"role": user.role})
+    return patient

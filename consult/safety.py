@@ -1,0 +1,381 @@
+"""Prescription safety checks (NCPDP DUR codes) over plain data: deterministic findings, no DB, no Flask.
+
+DD drug–drug interaction · DA drug–allergy · TD therapeutic duplication · HD high dose ·
+PG pregnancy · PA patient age · MX duration beyond the jurisdiction's limit. A blocking finding
+stops signing; a warning needs the prescriber's written reason. Every finding names the rule
+that raised it and the data source behind it, and never the patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from consult.formulary import Drug, Formulary, Interaction, plain
+from consult.policy import Policy, days_supply_rules
+
+BLOCKING, WARNING = "blocking", "warning"
+CODES = ("DD", "DA", "PG", "PA", "HD", "TD", "MX")  # the order findings are listed in
+ADULT_YEARS = 18
+# Under 12 a weight-based maximum needs the weight; from 12 most labels give adult doses (BNF, FDA).
+WEIGHT_REQUIRED_UNDER_YEARS = 12
+# Pregnancy cannot be excluded for a patient who is not male, aged 12–55, whose status is unknown.
+CHILDBEARING_YEARS = (12, 55)
+
+
+@dataclass(frozen=True)
+class Allergy:
+    substance: str
+    reaction: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    birth_date: date | None
+    sex: str | None  # female, male, other, unknown
+    pregnant: bool | None
+    weight_kg: float | Decimal | None
+    allergies: tuple[Allergy, ...] = ()
+    conditions: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, display)
+    current_medications: tuple[str, ...] = ()  # drug ids or the patient's own words
+
+
+@dataclass(frozen=True)
+class Item:
+    drug_id: str
+    dose: Decimal | float
+    dose_unit: str  # mg, g, mcg, tablet, capsule, mL, puff, …
+    frequency_per_day: Decimal | float
+    route: str
+    days_supply: int
+    quantity: int
+    refills: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    drugs: tuple[str, ...]
+    message: str
+    rule: str
+    source: str
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "drugs": list(self.drugs)}
+
+
+@dataclass(frozen=True)
+class _Medicine:
+    """A drug the new items are checked against: a new item, another active prescription, or a
+    medication the patient reports (dose unknown)."""
+
+    drug: Drug
+    origin: str  # new, active, current
+    label: str  # how messages name it
+    mg_per_day: Decimal | None
+
+
+def age_in_months(birth_date: date | None, today: date) -> int | None:
+    """Completed months of age (None if the birth date is unknown)."""
+    if birth_date is None:
+        return None
+    months = (today.year - birth_date.year) * 12 + today.month - birth_date.month
+    return months - (1 if today.day < birth_date.day else 0)
+
+
+def daily_dose_mg(drug: Drug, item: Item) -> Decimal | None:
+    """dose × frequency in mg (tablets, puffs and mL through the strength); None if the unit cannot be converted."""
+    per_unit = drug.mg_per(item.dose_unit)
+    if per_unit is None:
+        return None
+    return _decimal(item.dose) * per_unit * _decimal(item.frequency_per_day)
+
+
+def _decimal(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _mg(amount: Decimal) -> str:
+    return f"{plain(amount.quantize(Decimal('0.001')))} mg"
+
+
+# ---- DD: drug–drug interactions ---------------------------------------------------------
+
+def _interaction_severity(rule: Interaction, a: _Medicine, b: _Medicine) -> str | None:
+    condition = rule.dose_condition
+    if condition is None:
+        return rule.severity
+    holder = a if condition.ingredient in a.drug.ingredients else b
+    if holder.mg_per_day is not None and holder.mg_per_day <= condition.above.mg_per_day():
+        return condition.otherwise
+    return rule.severity  # above the threshold, or the dose is not known
+
+
+def _interactions(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+    findings, seen = [], set()
+    for i, a in enumerate(new):
+        for b in new[i + 1:] + others:
+            for rule in formulary.interactions_between(a.drug.id, b.drug.id):
+                severity = _interaction_severity(rule, a, b)
+                if severity is None or (rule.id, a.drug.id, b.drug.id) in seen:
+                    continue  # one finding per rule and pair, however many times the other drug is listed
+                seen.add((rule.id, a.drug.id, b.drug.id))
+                findings.append(Finding(
+                    "DD", BLOCKING if severity == "contraindicated" else WARNING, (a.drug.id, b.drug.id),
+                    f"{a.label} + {b.label}: {severity} interaction. {rule.effect} {rule.management}",
+                    "DD.interaction-table", f"interactions.yaml {formulary.version} #{rule.id}: {rule.source}"))
+    return findings
+
+
+# ---- DA: drug–allergy ----------------------------------------------------------------------
+
+def _allergy_finding(formulary: Formulary, drug: Drug, allergy: Allergy) -> Finding | None:
+    match = formulary.match_allergy(allergy.substance)
+    if not match:
+        return None  # a substance the terms do not know (food, latex…): nothing to check against
+    reaction = f" ({allergy.reaction})" if allergy.reaction else ""
+    named = f"Documented allergy to {allergy.substance.strip()}{reaction}"
+    common = sorted(set(drug.ingredients) & match.ingredients)
+    if common:
+        return Finding("DA", BLOCKING, (drug.id,), f"{named}: {drug.generic_name} contains {', '.join(common)}.",
+                       "DA.ingredient", f"drugs.yaml {formulary.version} #{drug.id}: ingredients")
+    groups = match.groups | formulary.groups_of_ingredients(match.ingredients)
+    same = [formulary.allergy_groups[g] for g in sorted(groups & set(drug.allergy_groups))]
+    if same:
+        group = min(same, key=lambda g: g.member_severity != BLOCKING)
+        return Finding("DA", group.member_severity, (drug.id,),
+                       f"{named}: {drug.generic_name} belongs to the same group ({group.label}).",
+                       "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
+    crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
+               for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
+    if crosses:
+        group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
+        target = formulary.allergy_groups[cross.group].label
+        return Finding("DA", cross.severity, (drug.id,),
+                       f"{named}: {drug.generic_name} ({target}) may cross-react with {group.label}. {cross.note}",
+                       "DA.group-cross-reactivity",
+                       f"allergy_terms.yaml {formulary.version} #{group.id}: {cross.source}")
+    return None
+
+
+def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
+    allergies = [a if isinstance(a, Allergy) else Allergy(str(a)) for a in patient.allergies]
+    findings = []
+    for medicine in _distinct(new):
+        for allergy in allergies:
+            finding = _allergy_finding(formulary, medicine.drug, allergy)
+            if finding:
+                findings.append(finding)
+    return findings
+
+
+# ---- PG pregnancy, PA age ------------------------------------------------------------------
+
+def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], months: int | None):
+    years = None if months is None else months // 12
+    may_be_pregnant = (patient.pregnant is None and (patient.sex or "unknown") != "male"
+                       and (years is None or CHILDBEARING_YEARS[0] <= years <= CHILDBEARING_YEARS[1]))
+    findings = []
+    for drug in (m.drug for m in _distinct(new)):
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('pregnancy')}"
+        note = drug.pregnancy_note or ""
+        if patient.pregnant and drug.pregnancy == "contraindicated":
+            findings.append(Finding("PG", BLOCKING, (drug.id,),
+                                    f"{drug.generic_name} is contraindicated in pregnancy. {note}",
+                                    "PG.contraindicated", source))
+        elif patient.pregnant and drug.pregnancy == "caution":
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
+                                    "PG.caution", source))
+        elif may_be_pregnant and drug.pregnancy == "contraindicated":
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
+                                    f"not recorded: confirm the patient is not pregnant. {note}",
+                                    "PG.pregnancy-unknown", source))
+    return findings
+
+
+def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> list[Finding]:
+    findings = []
+    for drug in (m.drug for m in _distinct(new)):
+        if drug.min_age is None:
+            continue
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('age')}"
+        if months is None:
+            findings.append(Finding("PA", WARNING, (drug.id,),
+                                    f"{drug.generic_name} has a minimum age of {drug.min_age} and the patient's "
+                                    "age is not recorded.", "PA.age-unknown", source))
+        elif months < drug.min_age.months:
+            findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
+                                    f"{drug.generic_name} is not for patients under {drug.min_age}: "
+                                    f"{drug.min_age.reason}", "PA.minimum-age", source))
+    return findings
+
+
+# ---- HD: daily dose --------------------------------------------------------------------
+
+def _limit_mg(drug: Drug, months: int | None, weight_kg: Decimal | None):
+    """(mg a day, what it is) for this patient, ("weight", …) when a weight is needed, or None."""
+    adult = drug.max_daily_dose_adult
+    if adult is None:
+        return None
+    years = None if months is None else months // 12
+    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
+    if adult.per_kg and weight_kg is None:
+        return ("weight", f"adult maximum {adult}")
+    elderly = drug.max_daily_dose_elderly
+    if elderly and years is not None and years >= elderly.from_age_years:
+        limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
+    child = drug.max_daily_dose_child
+    if child and years is not None and years < ADULT_YEARS:
+        if child.per_kg and weight_kg is None:
+            if years < WEIGHT_REQUIRED_UNDER_YEARS:
+                return ("weight", f"child maximum {child}")
+        else:
+            weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
+            limits.append((child.mg_per_day(weight_kg), f"child maximum {child}{weight}"))
+    return min(limits, key=lambda limit: limit[0])
+
+
+def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], months: int | None):
+    weight = None if patient.weight_kg in (None, 0) else _decimal(patient.weight_kg)
+    findings, totals = [], {}
+    for item in items:
+        drug = formulary.drugs[item.drug_id]
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"
+        mg = daily_dose_mg(drug, item)
+        if mg is None:
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: a dose in '{item.dose_unit}' cannot be checked against "
+                                    f"the maximum for {drug.strength} {drug.form}; prescribe in mg or units of "
+                                    "the form.", "HD.unit-not-checkable", source))
+            continue
+        totals[drug.id] = totals.get(drug.id, Decimal(0)) + mg
+        limit = drug.max_daily_dose_adult
+        if limit is not None and limit.period == "week" and _decimal(item.frequency_per_day) >= 1:
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
+                                    "Daily dosing in error has caused fatal toxicity.",
+                                    "HD.weekly-drug-dosed-daily", source))
+    for drug_id, mg in totals.items():
+        drug = formulary.drugs[drug_id]
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"
+        limit = _limit_mg(drug, months, weight)
+        if limit is None:
+            continue
+        if limit[0] == "weight":
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: the {limit[1]} depends on body weight, which is not "
+                                    "recorded; record the weight to check the dose.", "HD.weight-needed", source))
+        elif mg > limit[0]:
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: {_mg(mg)} a day is above the {limit[1]} "
+                                    f"({_mg(limit[0])} a day).", "HD.above-maximum", source))
+    return findings
+
+
+# ---- TD: therapeutic duplication ---------------------------------------------------------
+
+def _duplications(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+    findings, seen = [], set()
+    for i, a in enumerate(new):
+        for b in new[i + 1:] + others:
+            shared = sorted(set(a.drug.ingredients) & set(b.drug.ingredients))
+            if shared:
+                rule, what = "TD.same-ingredient", f"both contain {', '.join(shared)}"
+                source = f"drugs.yaml {formulary.version}: ingredients"
+            elif a.drug.therapeutic_class == b.drug.therapeutic_class:
+                rule, what = "TD.same-class", f"both are {a.drug.therapeutic_class}"
+                source = f"drugs.yaml {formulary.version}: therapeutic_class {a.drug.therapeutic_class}"
+            else:
+                continue
+            key = (rule, a.drug.id, b.label)
+            if key in seen:
+                continue
+            seen.add(key)
+            advice = {"new": "Prescribe one of them.",
+                      "active": "The other is on an active prescription: cancel it or state why both are needed.",
+                      "current": "The patient reports taking it: make sure this replaces it rather than adds to it."}
+            findings.append(Finding("TD", WARNING, (a.drug.id, b.drug.id),
+                                    f"{a.label} and {b.label} duplicate therapy ({what}). {advice[b.origin]}",
+                                    rule, source))
+    return findings
+
+
+# ---- MX: duration ------------------------------------------------------------------------
+
+def _durations(formulary: Formulary, policy: Policy, items: Sequence[Item]) -> list[Finding]:
+    standard, maximum = days_supply_rules(policy)
+    findings = []
+    for item in items:
+        drug = formulary.drugs[item.drug_id]
+        if item.days_supply > policy.maximum_days_supply:
+            findings.append(Finding("MX", BLOCKING, (drug.id,),
+                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the absolute "
+                                    f"maximum of {policy.maximum_days_supply} days.", "MX.absolute-maximum",
+                                    f"{maximum.id}: {maximum.citation}"))
+        elif item.days_supply > policy.standard_days_supply:
+            findings.append(Finding("MX", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the standard "
+                                    f"limit of {policy.standard_days_supply} days; state the reason (e.g. a stable "
+                                    "chronic condition).", "MX.standard-limit", f"{standard.id}: {standard.citation}"))
+    return findings
+
+
+# ---- the check ---------------------------------------------------------------------------
+
+def _distinct(medicines: Iterable[_Medicine]) -> list[_Medicine]:
+    seen, distinct = set(), []
+    for medicine in medicines:
+        if medicine.drug.id not in seen:
+            seen.add(medicine.drug.id)
+            distinct.append(medicine)
+    return distinct
+
+
+def _current(formulary: Formulary, names: Sequence[str]) -> list[_Medicine]:
+    medicines = []
+    for name in names:
+        for drug in formulary.find_by_name(name or ""):
+            label = drug.generic_name if name.strip() == drug.id else f"{drug.generic_name} ('{name.strip()}')"
+            medicines.append(_Medicine(drug, "current", label, None))
+    return medicines
+
+
+def _sort_key(finding: Finding):
+    return (finding.severity != BLOCKING, CODES.index(finding.code), finding.drugs, finding.rule, finding.message)
+
+
+def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item], active_items: Sequence[Item] = (),
+          today: date, policy: Policy) -> list[Finding]:
+    """Every finding for prescribing `items` to this patient, most serious first, in a fixed order.
+
+    `active_items` are items of the patient's other active prescriptions; the patient's reported
+    current medications are matched by drug id or name. Only findings that involve a new item are
+    reported: what is already prescribed was checked when it was prescribed.
+    """
+    unknown = sorted({i.drug_id for i in items if i.drug_id not in formulary.drugs})
+    if unknown:
+        raise ValueError(f"not in the formulary: {', '.join(unknown)}")
+    months = age_in_months(patient.birth_date, today)
+    new = [_Medicine(formulary.drugs[i.drug_id], "new", formulary.drugs[i.drug_id].generic_name,
+                     daily_dose_mg(formulary.drugs[i.drug_id], i)) for i in items]
+    active = [_Medicine(formulary.drugs[i.drug_id], "active", f"{formulary.drugs[i.drug_id].generic_name} "
+                        "(active prescription)", daily_dose_mg(formulary.drugs[i.drug_id], i))
+              for i in active_items if i.drug_id in formulary.drugs]
+    others = active + _current(formulary, patient.current_medications)
+    findings = (_interactions(formulary, new, others) + _allergies(formulary, patient, new)
+                + _pregnancy(formulary, patient, new, months) + _ages(formulary, new, months)
+                + _doses(formulary, patient, items, months) + _duplications(formulary, new, others)
+                + _durations(formulary, policy, items))
+    return sorted(dict.fromkeys(findings), key=_sort_key)
+
+
+def split(findings: Sequence[Finding]) -> dict:
+    """The API's `safety` object: {"blocking": [...], "warnings": [...]} of plain dicts."""
+    return {"blocking": [f.to_dict() for f in findings if f.severity == BLOCKING],
+            "warnings": [f.to_dict() for f in findings if f.severity != BLOCKING]}

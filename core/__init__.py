@@ -1,0 +1,1 @@
+"""The plumbing both contexts stand on: app factory, config, db, identity, audit, errors."""

@@ -1,0 +1,76 @@
+"""HTTP endpoints for operations: liveness, readiness and the audit log."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from sqlalchemy import text
+
+from core import audit
+from core.db import current_session
+from core.errors import DomainError
+from core.identity.access import public, requires
+from core.schemas import PageArgsSchema, page_of
+
+blp = Blueprint("operations", __name__, description="Health and audit")
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+
+
+class AuditEntrySchema(Schema):
+    seq = fields.Integer(required=True)
+    at = fields.DateTime(required=True)
+    actor = fields.String(attribute="actor_id", allow_none=True)
+    action = fields.String(required=True)
+    subject = fields.Function(lambda e: f"{e.subject_type}:{e.subject_id}")
+    subject_type = fields.String()
+    subject_id = fields.String()
+    detail = fields.Dict()
+    hash = fields.String()
+    prev_hash = fields.String()
+
+
+class AuditQuerySchema(PageArgsSchema):
+    actor = fields.String()
+    subject = fields.String(metadata={"description": "a subject id, or `type:id`"})
+    action = fields.String()
+
+
+class AuditVerifySchema(Schema):
+    ok = fields.Boolean(required=True)
+    entries = fields.Integer(required=True)
+    first_bad = fields.Integer(allow_none=True)
+
+
+@blp.route("/healthz", methods=["GET"])
+@public
+@blp.response(200, HealthSchema)
+def healthz():
+    return {"status": "ok"}
+
+
+@blp.route("/readyz", methods=["GET"])
+@public
+@blp.response(200, HealthSchema)
+def readyz():
+    try:
+        current_session().execute(text("SELECT 1"))
+    except Exception:
+        raise DomainError("The database is not reachable.", slug="service-unavailable") from None
+    return {"status": "ready"}
+
+
+@blp.route("/api/v1/audit", methods=["GET"])
+@requires("admin")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, page_of(AuditEntrySchema, "AuditPage"))
+def list_audit(args):
+    page = audit.list_entries(current_session(), **args)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/api/v1/audit/verify", methods=["GET"])
+@requires("admin")
+@blp.response(200, AuditVerifySchema)
+def verify_audit():
+    return audit.verify(current_session())

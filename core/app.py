@@ -1,0 +1,122 @@
+"""The composition root: create_app() wires config, database, extensions and blueprints."""
+
+import http
+import logging
+
+from flask import Flask
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from core import config as settings
+from core import errors, logs, ratelimit
+from core.db import Database, finish_request_session
+from core.schemas import ProblemSchema
+
+log = logging.getLogger("rxloop.app")
+migrate = Migrate()
+
+
+class RxloopApi(Api):
+    ERROR_SCHEMA = ProblemSchema  # documented errors are problem details, as served
+
+    def _register_responses(self):
+        """Document every error response as application/problem+json, as it is served."""
+        for status in [*http.HTTPStatus, None]:
+            if status is not None and (100 <= status < 200 or status in (204, 304)):
+                continue
+            response = {"description": status.phrase if status else "Default error response",
+                        "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, errors.PROBLEM_JSON)
+            self.spec.components.response(status.name if status else "DEFAULT_ERROR", response, lazy=True)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(settings.PROJECT_ROOT / "instance"))
+    values = settings.from_environment()
+    values.update(config or {})
+    settings.validate(values)
+    app.config.update(values)
+    app.config.update(
+        API_TITLE="rxloop",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        JSON_SORT_KEYS=False,
+    )
+
+    logs.configure(app)
+    database = Database()  # one per app: a second app must never swap the first one's engine
+    database.init_app(app)
+    migrate.init_app(app, database, directory=str(settings.PROJECT_ROOT / "migrations"))
+    ratelimit.init_app(app)
+
+    api = RxloopApi(app, spec_kwargs={"info": {"description": "From a consultation to a delivered medicine, safely."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
+    _document_fhir_errors(api)
+
+    errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
+    _register_unit_of_work(app)
+    _register_cli(app)
+    return app
+
+
+def _document_fhir_errors(api) -> None:
+    """FHIR reads answer errors with an OperationOutcome (application/fhir+json): say so."""
+    api.spec.components.schema("OperationOutcome", {
+        "type": "object", "required": ["resourceType", "issue"],
+        "properties": {"resourceType": {"type": "string", "const": "OperationOutcome"},
+                       "issue": {"type": "array", "items": {"type": "object"}}}})
+    outcome = {"description": "A FHIR OperationOutcome", "content": {
+        "application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}}
+    for path, operations in api.spec._paths.items():
+        if path.startswith("/fhir/"):
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"]["default"] = outcome
+
+
+def _blueprints():
+    # Only the composition root imports the contexts' blueprints.
+    from consult.api import blueprints as consult_blueprints
+    from core.api import blp as operations
+    from core.identity.api import blp as identity
+    from shop.api import blueprints as shop_blueprints
+
+    return [operations, identity, *consult_blueprints, *shop_blueprints]
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    # Registered last, so it runs first among after_request hooks: the commit's outcome
+    # decides the response the client (and the access log) sees.
+    @app.after_request
+    def _commit_or_roll_back(response):
+        try:
+            finish_request_session(success=response.status_code < 400)
+        except IntegrityError:
+            log.warning("commit refused by a constraint", exc_info=True)
+            return errors.problem("conflict", "The change conflicts with another one; nothing was saved.")
+        except OperationalError:
+            log.exception("commit failed")
+            return errors.problem("service-unavailable", "The database is unavailable; nothing was saved.")
+        return response
+
+    app.register_error_handler(
+        IntegrityError,
+        lambda exc: errors.problem("conflict", "The change conflicts with another one; nothing was saved."),
+    )
+
+
+def _register_cli(app: Flask) -> None:
+    from consult.cli import commands as consult_commands
+    from core.cli import commands as core_commands
+    from shop.cli import commands as shop_commands
+
+    for command in [*core_commands, *consult_commands, *shop_commands]:
+        app.cli.add_command(command)

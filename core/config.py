@@ -1,0 +1,67 @@
+"""Settings from the environment, with safe defaults for development only."""
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(env, name, default):
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise DATABASE_URL; default is the embedded SQLite file under instance/."""
+    if not raw:
+        return f"sqlite:///{PROJECT_ROOT / 'instance' / 'rxloop.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def from_environment(env=None) -> dict:
+    env = os.environ if env is None else env
+    return {
+        "RXLOOP_ENV": env.get("RXLOOP_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
+        "DATABASE_URL": database_url(env.get("DATABASE_URL")),
+        # Connections per process (PostgreSQL): size them so processes × (pool + overflow)
+        # stays under the server's max_connections.
+        "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 10),
+        "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW", 20),
+        "RXLOOP_POLICY": env.get("RXLOOP_POLICY", "cn"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", ""),
+        # "stripe": checkout opens a PaymentIntent; "deferred": it does not (benchmarks, demos
+        # without a provider). Either way without STRIPE_SECRET_KEY no intent is created.
+        "PAYMENTS_MODE": env.get("PAYMENTS_MODE", "stripe"),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
+        "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 3600),
+        "ORDER_TTL_MINUTES": _int(env, "ORDER_TTL_MINUTES", 30),
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # argon2id; the defaults are argon2-cffi's RFC 9106 low-memory profile.
+        "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _int(env, "ARGON2_MEMORY_COST", 65536),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or inconsistent; the app refuses to start."""
+
+
+def validate(config: dict) -> None:
+    if config["RXLOOP_ENV"] == "production":
+        if config["SECRET_KEY"] in ("", DEV_SECRET_KEY):
+            raise ConfigError("SECRET_KEY must be set in production")
+        if config["DATABASE_URL"].startswith("sqlite"):
+            raise ConfigError("production runs on PostgreSQL: set DATABASE_URL")
+    if config["RXLOOP_POLICY"] not in ("cn", "us"):
+        raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

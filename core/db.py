@@ -1,0 +1,160 @@
+"""Engine, sessions and the unit of work; the declarative Base and column helpers."""
+
+import secrets
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """An opaque, unguessable id with a readable prefix (`rx-…`, `ord-…`); letters, digits and
+    hyphens only, so it is also a valid FHIR resource id."""
+    return f"{prefix}-{secrets.token_hex(12)}"
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on the way in and out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Database:
+    """One engine and session factory per app, created in create_app()."""
+
+    def __init__(self):
+        self.metadata = Base.metadata
+        self.engine = None
+        self.sessionmaker = sessionmaker(expire_on_commit=False)
+
+    def init_app(self, app) -> None:
+        url = app.config["DATABASE_URL"]
+        if url.startswith("sqlite"):
+            self.engine = _sqlite_engine(url)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=app.config["DB_POOL_SIZE"],
+                                        max_overflow=app.config["DB_MAX_OVERFLOW"])
+        self.sessionmaker.configure(bind=self.engine)
+        app.extensions["rxloop.db"] = self
+        app.teardown_appcontext(_close_request_session)
+
+
+
+def _sqlite_engine(url: str):
+    from pathlib import Path
+
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transactions into our own hands: pysqlite's implicit BEGIN is deferred,
+        # which lets two writers read the same stock and then fail to upgrade.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # SQLite has no row locks (FOR UPDATE is ignored): take the write lock up front.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def add_unique(session: Session, row, *, conflict: str) -> None:
+    """Add and flush `row`; a unique constraint refusing it becomes a 409 with `conflict`."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.errors import Conflict
+
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(conflict) from None
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def current_session() -> Session:
+    """The request's session: one per request, committed or rolled back at its end."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["rxloop.db"].sessionmaker()
+    return g.db_session
+
+
+def finish_request_session(success: bool) -> None:
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        if success:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def _close_request_session(_exc):
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+@contextmanager
+def unit_of_work(app=None):
+    """A session for a job or CLI command: committed on success, rolled back on error."""
+    database = (app or current_app).extensions["rxloop.db"]
+    session = database.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,20 @@
+"""Rate limits (flask-limiter): memory by default, Redis when REDIS_URL is set."""
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "rxloop")
+    limiter.init_app(app)
+
+
+def account_key() -> str:
+    """Per-account key for login attempts: the email, whatever address it comes from."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"account:{str(email or '').strip().lower()}"

@@ -1,0 +1,44 @@
+"""State machines declared once as tables, and the one function that moves a row along them."""
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidTransition
+
+
+class StateMachine:
+    def __init__(self, name: str, transitions: dict[str, set[str]]):
+        self.name = name
+        self.transitions = transitions
+
+    def allowed(self, current: str, target: str) -> bool:
+        return target in self.transitions.get(current, set())
+
+    def check(self, current: str, target: str) -> None:
+        if not self.allowed(current, target):
+            raise InvalidTransition(f"A {self.name} that is {current} cannot become {target}.",
+                                    current_status=current, target_status=target)
+
+    def sources(self, target: str) -> set[str]:
+        return {s for s, targets in self.transitions.items() if target in targets}
+
+    def advance(self, session: Session, row, target: str, *, where=(), **values) -> None:
+        """Move `row` to `target` with a conditional UPDATE on its current status.
+
+        The WHERE on the status it was read in is what makes two concurrent movers safe:
+        exactly one sees a row updated, the other a stale status and InvalidTransition.
+        """
+        current = row.status
+        self.check(current, target)
+        model = type(row)
+        result = session.execute(
+            update(model)
+            .where(model.id == row.id, model.status == current, *where)
+            .values(status=target, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            session.refresh(row)
+            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {row.status}.",
+                                    current_status=row.status, target_status=target)
+        session.refresh(row)

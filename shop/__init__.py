@@ -1,0 +1,1 @@
+"""The commercial side: catalogue, inventory lots, cart, orders, payments, fulfilment."""

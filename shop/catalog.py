@@ -1,0 +1,104 @@
+"""The catalogue: products (sellable packs of formulary drugs) and their availability."""
+
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from consult.models import Drug
+from core import audit
+from core.db import add_unique, utcnow
+from core.errors import NotFound, ValidationFailed
+from core.pagination import Page, paginate
+from shop.models import InventoryLot, Product
+
+# 处方药与非处方药分类管理办法（试行） 第十二条: the notice every Rx product must carry.
+RX_NOTICE_CN = "处方药须凭处方在药师指导下购买和使用"
+RX_NOTICE_US = "Prescription only: dispensed against a valid prescription after pharmacist review."
+
+
+def needs_prescription(drug: Drug) -> bool:
+    return drug.rx_class != "otc"
+
+
+def available(session: Session, product_ids: list[str], today: date | None = None) -> dict[str, int]:
+    """Unexpired, unrecalled, unreserved packs per product, in one query."""
+    if not product_ids:
+        return {}
+    today = today or utcnow().date()
+    rows = session.execute(
+        select(InventoryLot.product_id, func.sum(InventoryLot.on_hand - InventoryLot.reserved))
+        .where(InventoryLot.product_id.in_(product_ids), InventoryLot.recalled.is_(False),
+               InventoryLot.expiry_date > today)
+        .group_by(InventoryLot.product_id))
+    found = {product_id: int(total or 0) for product_id, total in rows}
+    return {pid: found.get(pid, 0) for pid in product_ids}
+
+
+def describe(session: Session, products: list[Product], policy: str) -> list[dict]:
+    """Products as the API shows them: drug, price, availability, prescription notice."""
+    drugs = {d.id: d for d in session.scalars(select(Drug).where(Drug.id.in_({p.drug_id for p in products})))}
+    stock = available(session, [p.id for p in products])
+    described = []
+    for p in products:
+        drug = drugs[p.drug_id]
+        rx = needs_prescription(drug)
+        described.append({
+            "id": p.id, "sku": p.sku, "name": p.name, "drug": drug, "pack_size": p.pack_size,
+            "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
+            "available_quantity": stock[p.id], "needs_prescription": rx, "rx_class": drug.rx_class,
+            "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
+        })
+    return described
+
+
+def search(*, session: Session, q: str | None = None, rx_class: str | None = None,
+           include_inactive: bool = False, limit: int | None = None, cursor: str | None = None) -> Page:
+    """Match product name, generic name or ATC code prefix, case-insensitively."""
+    stmt = select(Product).join(Drug, Drug.id == Product.drug_id)
+    if not include_inactive:
+        stmt = stmt.where(Product.active.is_(True))
+    if q:
+        term = q.strip().lower()
+        stmt = stmt.where(or_(func.lower(Product.name).contains(term, autoescape=True),
+                              func.lower(Drug.generic_name).contains(term, autoescape=True),
+                              func.lower(Drug.atc_code).startswith(term, autoescape=True)))
+    if rx_class:
+        stmt = stmt.where(Drug.rx_class == rx_class)
+    return paginate(session, stmt, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
+
+
+def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:
+    product = session.get(Product, product_id)
+    if product is None or (not product.active and not include_inactive):
+        raise NotFound("No such product.")
+    return product
+
+
+def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str, pack_size: int,
+           price: dict, active: bool = True) -> Product:
+    drug = session.get(Drug, drug_id)
+    if drug is None or not drug.active:
+        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
+    product = Product(sku=sku, name=name, drug_id=drug_id, pack_size=pack_size,
+                      price_amount=price["amount"], currency=price["currency"], active=active)
+    add_unique(session, product, conflict="A product with this SKU exists.")
+    audit.record(session, actor_id=actor_id, action="product.created", subject_type="product",
+                 subject_id=product.id, detail={"sku": sku})
+    return product
+
+
+def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -> Product:
+    product = get(session=session, product_id=product_id, include_inactive=True)
+    if "drug_id" in changes and session.get(Drug, changes["drug_id"]) is None:
+        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
+    price = changes.pop("price", None)
+    if price:
+        changes["price_amount"], changes["currency"] = price["amount"], price["currency"]
+    for key, value in changes.items():
+        setattr(product, key, value)
+    product.updated_at = utcnow()
+    add_unique(session, product, conflict="A product with this SKU exists.")
+    audit.record(session, actor_id=actor_id, action="product.updated", subject_type="product",
+                 subject_id=product.id, detail={"fields": sorted(changes)})
+    return product

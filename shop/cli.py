@@ -1,0 +1,51 @@
+"""Shop operator commands: run the jobs by hand, seed the demo catalogue."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from consult import demo as consult_demo
+from core.db import unit_of_work
+from shop import demo, jobs
+
+
+def _job_command(name):
+    @click.command(name)
+    @with_appcontext
+    def command():
+        count = jobs.JOBS[name](current_app._get_current_object())
+        click.echo(f"{name}: {count}")
+
+    command.__doc__ = f"Run the {name} job once (the worker runs it on a schedule)."
+    return command
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Load the demo accounts, formulary and catalogue once (running it again changes nothing)."""
+    with unit_of_work() as session:
+        created = demo.seed(session)
+    click.echo(f"demo data: {created} new records" if created else "demo data already present")
+    for account in consult_demo.ACCOUNTS:
+        click.echo(f"  {account['role']:<10} {account['email']:<28} {consult_demo.PASSWORD}  (development only)")
+
+
+@click.command("demo-loop")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--stripe-api-base", envvar="STRIPE_API_BASE", default=None,
+              help="the Stripe-compatible server the running rxloop uses (localstripe)")
+@with_appcontext
+def demo_loop(base_url, stripe_api_base):
+    """Walk the whole loop against a running server, step by step, with the demo accounts."""
+    from shop.demo_loop import Step, run
+
+    app = current_app._get_current_object()
+    try:
+        run(base_url, echo=click.echo, stripe_api_base=stripe_api_base,
+            reconcile=lambda: jobs.reconcile_payments(app))
+    except Step as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+commands = [seed_demo, demo_loop, *(_job_command(name) for name in ("expire-orders", "reconcile-payments"))]

@@ -1,0 +1,142 @@
+"""Inventory lots: receive, recall, and FEFO allocation that can never oversell.
+
+Every change to `reserved` or `on_hand` is a conditional UPDATE whose WHERE re-checks
+the stock, so concurrent buyers cannot both take the last units — on PostgreSQL the
+second waits for the first's row lock and re-evaluates; SQLite serialises writers.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.db import add_unique, utcnow
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from shop.models import InventoryLot, LotAllocation, Order, OrderLine, Product
+
+
+class OutOfStock(DomainError):
+    slug = "out-of-stock"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    lot_id: str
+    quantity: int
+
+
+def receive(*, session: Session, actor_id: str, product_id: str, lot_number: str,
+            expiry_date: date, quantity: int) -> InventoryLot:
+    if session.get(Product, product_id) is None:
+        raise ValidationFailed("Unknown product.", errors={"product_id": ["No such product."]})
+    if expiry_date <= utcnow().date():
+        raise ValidationFailed("Expired stock cannot be received.",
+                               errors={"expiry_date": ["Must be in the future."]})
+    lot = InventoryLot(product_id=product_id, lot_number=lot_number, expiry_date=expiry_date,
+                       on_hand=quantity, reserved=0)
+    add_unique(session, lot, conflict="This lot number was already received for this product.")
+    audit.record(session, actor_id=actor_id, action="lot.received", subject_type="lot",
+                 subject_id=lot.id, detail={"quantity": quantity, "lot_number": lot_number})
+    return lot
+
+
+def earliest_acceptable_expiry(today: date, days_supply: int | None) -> date:
+    """A lot must outlast the therapy: expire after today + days supply (tomorrow at least)."""
+    return today + timedelta(days=max(days_supply or 0, 1))
+
+
+def eligible_lots(session: Session, product_id: str, *, today: date, days_supply: int | None):
+    """FEFO: first expiry, first out; never expired, recalled or too short-dated."""
+    return list(session.scalars(
+        select(InventoryLot)
+        .where(InventoryLot.product_id == product_id, InventoryLot.recalled.is_(False),
+               InventoryLot.expiry_date >= earliest_acceptable_expiry(today, days_supply),
+               InventoryLot.on_hand > InventoryLot.reserved)
+        .order_by(InventoryLot.expiry_date, InventoryLot.id)
+        .execution_options(populate_existing=True)))
+
+
+def reserve(session: Session, *, product_id: str, quantity: int, days_supply: int | None = None,
+            today: date | None = None) -> list[Allocation]:
+    """Reserve `quantity` packs across lots, earliest expiry first, or raise OutOfStock.
+
+    Partial reservations made before a shortfall are undone by the caller's unit of work
+    (the whole checkout is one transaction), so a failed checkout holds nothing.
+    """
+    today = today or utcnow().date()
+    need, taken = quantity, []
+    for lot in eligible_lots(session, product_id, today=today, days_supply=days_supply):
+        while need > 0:
+            free = session.scalar(select(InventoryLot.on_hand - InventoryLot.reserved)
+                                  .where(InventoryLot.id == lot.id))
+            take = min(need, free or 0)
+            if take <= 0:
+                break
+            result = session.execute(
+                update(InventoryLot)
+                .where(InventoryLot.id == lot.id, InventoryLot.recalled.is_(False),
+                       InventoryLot.on_hand - InventoryLot.reserved >= take)
+                .values(reserved=InventoryLot.reserved + take)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                taken.append(Allocation(lot.id, take))
+                need -= take
+            # else: another buyer took units between our read and write; read again.
+        if need == 0:
+            return taken
+    raise OutOfStock("Not enough stock for this product.", product_id=product_id,
+                     requested=quantity, available=quantity - need)
+
+
+def release(session: Session, allocation: LotAllocation) -> bool:
+    """Return reserved packs to their lot, once."""
+    done = session.execute(update(LotAllocation)
+                           .where(LotAllocation.id == allocation.id, LotAllocation.status == "reserved")
+                           .values(status="released").execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        return False
+    session.execute(update(InventoryLot).where(InventoryLot.id == allocation.lot_id)
+                    .values(reserved=InventoryLot.reserved - allocation.quantity)
+                    .execution_options(synchronize_session=False))
+    return True
+
+
+def take_out(session: Session, allocation: LotAllocation) -> None:
+    """Dispense reserved packs: they leave the shelf (on hand and reserved both drop)."""
+    done = session.execute(update(LotAllocation)
+                           .where(LotAllocation.id == allocation.id, LotAllocation.status == "reserved")
+                           .values(status="dispensed").execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Conflict("These packs were already dispensed or released.")
+    session.execute(update(InventoryLot).where(InventoryLot.id == allocation.lot_id,
+                                               InventoryLot.recalled.is_(False))
+                    .values(on_hand=InventoryLot.on_hand - allocation.quantity,
+                            reserved=InventoryLot.reserved - allocation.quantity)
+                    .execution_options(synchronize_session=False))
+
+
+def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) -> dict:
+    """Stop a lot for good; flag every order holding it and list who already received it."""
+    lot = session.get(InventoryLot, lot_id)
+    if lot is None:
+        raise NotFound("No such lot.")
+    if not lot.recalled:
+        lot.recalled, lot.recalled_at, lot.recall_reason = True, utcnow(), reason
+    holders = session.execute(
+        select(Order, LotAllocation.status, LotAllocation.quantity)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
+        .where(LotAllocation.lot_id == lot.id, LotAllocation.status != "released")
+        .order_by(Order.created_at)).all()
+    orders = []
+    for order, status, quantity in holders:
+        order.flagged = True
+        order.flag_reason = f"Lot {lot.lot_number} recalled"
+        orders.append({"order_id": order.id, "status": order.status, "patient_id": order.patient_id,
+                       "allocation": status, "quantity": quantity})
+    audit.record(session, actor_id=actor_id, action="lot.recalled", subject_type="lot", subject_id=lot.id,
+                 detail={"orders_flagged": len(orders)})
+    return {"lot": lot, "orders": orders,
+            "dispensed_to_patients": sorted({o["patient_id"] for o in orders if o["allocation"] == "dispensed"})}

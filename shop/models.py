@@ -1,0 +1,164 @@
+"""Products, inventory lots, carts, orders and what was allocated, paid and dispensed."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, new_id, utcnow
+
+
+class Product(Base):
+    """A sellable pack of a formulary drug."""
+
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("pack_size > 0", name="pack_size_positive"),
+                      CheckConstraint("price_amount >= 0", name="price_not_negative"),
+                      Index("ix_products_drug_id", "drug_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("prd"))
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    pack_size: Mapped[int]
+    price_amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InventoryLot(Base):
+    """Stock of one product from one manufacturer's lot, counted in packs."""
+
+    __tablename__ = "inventory_lots"
+    __table_args__ = (
+        UniqueConstraint("product_id", "lot_number"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+        Index("ix_inventory_lots_product_expiry", "product_id", "expiry_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("lot"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date] = mapped_column(Date)
+    on_hand: Mapped[int]
+    reserved: Mapped[int] = mapped_column(default=0)
+    recalled: Mapped[bool] = mapped_column(default=False)
+    recalled_at: Mapped[datetime | None]
+    recall_reason: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CartLine(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    quantity: Mapped[int]
+    prescription_id: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_orders_user_created", "user_id", "created_at"),
+        Index("ix_orders_status_expires", "status", "expires_at"),
+        Index("ix_orders_payment_intent_id", "payment_intent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ord"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    total_amount: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    shipping_address: Mapped[dict[str, Any]]
+    expires_at: Mapped[datetime]
+    payment_status: Mapped[str] = mapped_column(String(24), default="requires_payment_method")
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255))
+    payment_client_secret: Mapped[str | None] = mapped_column(String(255))
+    payment_error: Mapped[str | None] = mapped_column(String(500))
+    amount_captured: Mapped[int] = mapped_column(default=0)
+    amount_refunded: Mapped[int] = mapped_column(default=0)
+    carrier: Mapped[str | None] = mapped_column(String(80))
+    tracking_number: Mapped[str | None] = mapped_column(String(120))
+    flagged: Mapped[bool] = mapped_column(default=False)
+    flag_reason: Mapped[str | None] = mapped_column(String(500))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+    dispensed_at: Mapped[datetime | None]
+    dispensed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    shipped_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      Index("ix_order_lines_order_id", "order_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("oln"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    position: Mapped[int]
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
+    quantity: Mapped[int]
+    units: Mapped[int]
+    unit_price: Mapped[int]
+    line_total: Mapped[int]
+    needs_prescription: Mapped[bool]
+    prescription_id: Mapped[str | None] = mapped_column(String(40))
+    prescription_use_id: Mapped[str | None] = mapped_column(String(40))
+    days_supply: Mapped[int | None]
+
+
+class LotAllocation(Base):
+    """Packs of one lot held for (then dispensed to) one order line: the traceability record."""
+
+    __tablename__ = "lot_allocations"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),
+                      Index("ix_lot_allocations_lot_id", "lot_id"),
+                      Index("ix_lot_allocations_order_line_id", "order_line_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("alc"))
+    order_line_id: Mapped[str] = mapped_column(ForeignKey("order_lines.id"))
+    lot_id: Mapped[str] = mapped_column(ForeignKey("inventory_lots.id"))
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12))  # reserved, dispensed, released
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """A provider event applied once: the primary key refuses a replay in the same transaction."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(80))
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_order_id", "order_id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ref"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    provider_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,204 @@
+"""Schemas of the shop API."""
+
+from marshmallow import Schema, fields, validate
+
+from consult.schemas import DrugQuerySchema, DrugSchema, StatusQuerySchema
+from core.schemas import MoneySchema
+
+
+class MoneyInSchema(Schema):
+    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{3}$"))
+
+
+class ProductSchema(Schema):
+    id = fields.String(required=True)
+    sku = fields.String(required=True)
+    name = fields.String(required=True)
+    drug = fields.Nested(DrugSchema, required=True)
+    pack_size = fields.Integer(required=True)
+    price = fields.Nested(MoneySchema, required=True)
+    available_quantity = fields.Integer(required=True)
+    needs_prescription = fields.Boolean(required=True)
+    rx_class = fields.String()
+    risk_notice = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class ProductQuerySchema(DrugQuerySchema):
+    """Same arguments as the formulary search: q, rx_class, limit, cursor."""
+
+
+class ProductInSchema(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    pack_size = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    price = fields.Nested(MoneyInSchema, required=True)
+    active = fields.Boolean(load_default=True)
+
+
+class ProductPatchSchema(Schema):
+    sku = fields.String(validate=validate.Length(min=1, max=64))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    drug_id = fields.String(validate=validate.Length(min=1, max=80))
+    pack_size = fields.Integer(validate=validate.Range(min=1, max=10000))
+    price = fields.Nested(MoneyInSchema)
+    active = fields.Boolean()
+
+
+class LotInSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    lot_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    expiry_date = fields.Date(required=True)
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+
+
+class LotSchema(Schema):
+    id = fields.String(required=True)
+    product_id = fields.String(required=True)
+    lot_number = fields.String(required=True)
+    expiry_date = fields.Date(required=True)
+    on_hand = fields.Integer(required=True)
+    reserved = fields.Integer(required=True)
+    recalled = fields.Boolean(required=True)
+    recalled_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime()
+
+
+class RecallInSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class RecalledOrderSchema(Schema):
+    order_id = fields.String()
+    status = fields.String()
+    patient_id = fields.String()
+    allocation = fields.String()
+    quantity = fields.Integer()
+
+
+class RecallSchema(Schema):
+    lot = fields.Nested(LotSchema, required=True)
+    orders = fields.List(fields.Nested(RecalledOrderSchema), required=True)
+    dispensed_to_patients = fields.List(fields.String(), required=True)
+
+
+class CartItemInSchema(Schema):
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    prescription_id = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class CartLineSchema(Schema):
+    product = fields.Nested(ProductSchema, required=True)
+    quantity = fields.Integer(required=True)
+    prescription_id = fields.String(allow_none=True)
+    needs_prescription = fields.Boolean(required=True)
+    prescription_covers = fields.Boolean(allow_none=True)
+
+
+class CartSchema(Schema):
+    lines = fields.List(fields.Nested(CartLineSchema), required=True)
+
+
+class AddressSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    line1 = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    line2 = fields.String(validate=validate.Length(max=200))
+    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    region = fields.String(validate=validate.Length(max=100))
+    postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2."))
+    phone = fields.String(validate=validate.Length(max=32))
+
+
+class OrderItemInSchema(Schema):
+    product_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    prescription_id = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class OrderInSchema(Schema):
+    items = fields.List(fields.Nested(OrderItemInSchema), validate=validate.Length(min=1, max=50))
+    shipping_address = fields.Nested(AddressSchema, required=True)
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(required=True, data_key="Idempotency-Key",
+                                    validate=validate.Length(min=8, max=255))
+
+
+class LotTraceSchema(Schema):
+    lot_id = fields.String()
+    lot_number = fields.String()
+    expiry_date = fields.Date()
+    quantity = fields.Integer()
+    status = fields.String()
+
+
+class OrderLineSchema(Schema):
+    id = fields.String(required=True)
+    product_id = fields.String(required=True)
+    drug_id = fields.String()
+    quantity = fields.Integer(required=True)
+    units = fields.Integer()
+    unit_price = fields.Integer()
+    line_total = fields.Integer()
+    needs_prescription = fields.Boolean()
+    prescription_id = fields.String(allow_none=True)
+    lots = fields.List(fields.Nested(LotTraceSchema))
+
+
+class PaymentSchema(Schema):
+    provider = fields.String(required=True)
+    status = fields.String(required=True)
+    payment_intent_id = fields.String(allow_none=True)
+    client_secret = fields.String(allow_none=True)
+    amount_captured = fields.Integer()
+    amount_refunded = fields.Integer()
+    error = fields.String(allow_none=True)
+
+
+class OrderSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    patient_id = fields.String()
+    items = fields.List(fields.Nested(OrderLineSchema), required=True)
+    total = fields.Nested(MoneySchema, required=True)
+    payment = fields.Nested(PaymentSchema, required=True)
+    shipping_address = fields.Dict()
+    expires_at = fields.DateTime()
+    created_at = fields.DateTime()
+    paid_at = fields.DateTime(allow_none=True)
+    dispensed_at = fields.DateTime(allow_none=True)
+    shipped_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    flagged = fields.Boolean()
+    flag_reason = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+
+class OrderQuerySchema(StatusQuerySchema):
+    """status, limit, cursor."""
+
+
+class CancelInSchema(Schema):
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class ShipInSchema(Schema):
+    carrier = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    tracking_number = fields.String(required=True, validate=validate.Length(min=1, max=120))
+
+
+class RefundInSchema(Schema):
+    amount = fields.Integer(validate=validate.Range(min=1))
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class WebhookAckSchema(Schema):
+    received = fields.Boolean(required=True)
+    duplicate = fields.Boolean(required=True)

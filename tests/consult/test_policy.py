@@ -1,0 +1,155 @@
+"""Jurisdiction rules: each rule of the cn and us profiles, refusing and allowing, with its citation."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from consult.formulary import get_formulary
+from consult.policy import (
+    Policy, PolicyRefusal, citations, consultation_refusals, get_policy, max_days_supply, max_refills,
+    pharmacist_approval_required, prescription_refusals, refills_allowed, requires_otp, valid_until,
+)
+from consult.safety import Item
+
+FORMULARY = get_formulary()
+CN, US = get_policy("cn"), get_policy("us")
+SIGNED = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
+DIAGNOSIS = {"code": "I10", "display": "Essential hypertension"}
+AMOXICILLIN, CODEINE, TRAMADOL = (FORMULARY.drugs[d] for d in ("amoxicillin-500mg-cap", "codeine-30mg-tab",
+                                                                "tramadol-50mg-cap"))
+
+
+def item(drug, refills=0, days=7) -> Item:
+    return Item(drug.id, 1, "tablet", 3, "oral", days, 21, refills)
+
+
+def rules(refusals):
+    return [r.rule for r in refusals]
+
+
+def test_cn_is_the_default_and_an_unknown_policy_is_a_value_error():
+    assert get_policy() is CN and isinstance(CN, Policy)
+    with pytest.raises(ValueError, match="unknown policy 'uk'"):
+        get_policy("uk")
+
+
+# ---- consultations ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("is_follow_up, prior", [(False, DIAGNOSIS), (True, None), (True, {}), (False, None),
+                                                 (True, {"code": " ", "display": ""})])
+def test_cn_refuses_an_online_first_visit_or_one_without_a_prior_diagnosis(is_follow_up, prior):
+    refusals = consultation_refusals(CN, is_follow_up=is_follow_up, prior_diagnosis=prior)
+    assert rules(refusals) == ["cn.online-follow-up-only"]
+    assert refusals[0].citation.startswith("互联网诊疗管理办法（试行）") and "第十六条" in refusals[0].citation
+    assert isinstance(refusals[0], PolicyRefusal) and refusals[0].message
+
+
+def test_cn_allows_the_follow_up_of_a_diagnosis_made_offline():
+    assert consultation_refusals(CN, is_follow_up=True, prior_diagnosis=DIAGNOSIS) == []
+
+
+@pytest.mark.parametrize("is_follow_up, prior", [(False, None), (True, DIAGNOSIS)])
+def test_us_allows_first_and_follow_up_visits(is_follow_up, prior):
+    assert consultation_refusals(US, is_follow_up=is_follow_up, prior_diagnosis=prior) == []
+
+
+# ---- prescriptions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("generic", ["tramadol", "codeine", "diazepam", "alprazolam", "zolpidem"])
+def test_cn_refuses_special_management_drugs_online(generic):
+    drug = next(d for d in FORMULARY.drugs.values() if d.generic_name == generic)
+    refusals = prescription_refusals(CN, drug=drug, item=item(drug))
+    assert rules(refusals) == ["cn.no-special-management-drugs-online"]
+    assert "第十九条" in refusals[0].citation
+
+
+def test_cn_refuses_refills_and_allows_a_single_supply():
+    assert rules(prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN, refills=1))) == ["cn.no-refills"]
+    assert "处方管理办法" in CN.rule("cn.no-refills").citation
+    assert prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN)) == []
+
+
+def test_a_long_days_supply_is_not_a_policy_refusal_but_a_safety_finding():
+    assert prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN, days=90)) == []
+
+
+def test_us_refuses_any_refill_of_schedule_ii():
+    refusals = prescription_refusals(US, drug=CODEINE, item=item(CODEINE, refills=1))
+    assert [(r.rule, r.citation) for r in refusals] == [("us.schedule-ii-no-refills", "21 CFR 1306.12(a)")]
+    assert prescription_refusals(US, drug=CODEINE, item=item(CODEINE)) == []
+
+
+def test_us_allows_five_refills_of_schedule_iv_and_refuses_six():
+    assert prescription_refusals(US, drug=TRAMADOL, item=item(TRAMADOL, refills=5)) == []
+    refusals = prescription_refusals(US, drug=TRAMADOL, item=item(TRAMADOL, refills=6))
+    assert [(r.rule, r.citation) for r in refusals] == [("us.schedule-iii-iv-refills", "21 CFR 1306.22(a)")]
+
+
+def test_us_has_no_refill_limit_for_non_controlled_drugs_beyond_validity():
+    assert prescription_refusals(US, drug=AMOXICILLIN, item=item(AMOXICILLIN, refills=11)) == []
+    assert max_refills(US, drug=AMOXICILLIN) is None
+
+
+@pytest.mark.parametrize("policy, drug, expected", [
+    (CN, AMOXICILLIN, False), (CN, CODEINE, False), (US, AMOXICILLIN, True), (US, CODEINE, False),
+    (US, TRAMADOL, True),
+])
+def test_refills_allowed_by_jurisdiction_and_schedule(policy, drug, expected):
+    assert refills_allowed(policy, drug=drug) is expected
+
+
+def test_refills_allowed_without_a_drug_means_an_ordinary_drug():
+    assert (refills_allowed(CN), refills_allowed(US)) == (False, True)
+
+
+# ---- validity -----------------------------------------------------------------------------------
+
+def test_cn_prescriptions_are_valid_for_three_days():
+    assert valid_until(CN, drugs=[AMOXICILLIN], signed_at=SIGNED) == SIGNED + timedelta(days=3)
+    assert "第十八条" in CN.rule("cn.validity-3-days").citation
+
+
+@pytest.mark.parametrize("drugs, expected", [
+    ([AMOXICILLIN], datetime(2027, 11, 25, 9, 30, tzinfo=timezone.utc)),
+    ([TRAMADOL], datetime(2027, 5, 25, 9, 30, tzinfo=timezone.utc)),
+    ([CODEINE], SIGNED + timedelta(days=30)),
+    ([AMOXICILLIN, TRAMADOL], datetime(2027, 5, 25, 9, 30, tzinfo=timezone.utc)),
+    ([AMOXICILLIN, TRAMADOL, CODEINE], SIGNED + timedelta(days=30)),
+    ([], datetime(2027, 11, 25, 9, 30, tzinfo=timezone.utc)),
+])
+def test_us_validity_is_a_year_six_months_for_schedule_iii_to_v_and_the_earliest_wins(drugs, expected):
+    assert valid_until(US, drugs=drugs, signed_at=SIGNED) == expected
+
+
+def test_six_months_from_the_31st_ends_on_the_last_day_of_the_month():
+    signed = datetime(2026, 8, 31, tzinfo=timezone.utc)
+    assert valid_until(US, drugs=[TRAMADOL], signed_at=signed) == datetime(2027, 2, 28, tzinfo=timezone.utc)
+
+
+# ---- days supply, second factor, pharmacist ---------------------------------------------------
+
+@pytest.mark.parametrize("policy, chronic, days", [(CN, False, 7), (CN, True, 30), (US, False, 90), (US, True, 365)])
+def test_max_days_supply_by_jurisdiction(policy, chronic, days):
+    assert max_days_supply(policy, chronic=chronic) == days
+
+
+@pytest.mark.parametrize("policy, drugs, expected", [
+    (US, [TRAMADOL], True), (US, [AMOXICILLIN, CODEINE], True), (US, [AMOXICILLIN], False), (US, [], False),
+    (CN, [TRAMADOL], False), (CN, [AMOXICILLIN], False),
+])
+def test_a_second_factor_is_required_for_controlled_drugs_in_the_us_only(policy, drugs, expected):
+    assert requires_otp(policy, drugs=drugs) is expected
+
+
+@pytest.mark.parametrize("policy", [CN, US])
+def test_a_pharmacist_approves_every_prescription(policy):
+    assert pharmacist_approval_required(policy) is True
+
+
+def test_every_rule_has_an_id_a_citation_and_a_summary():
+    everything = citations()
+    assert len(everything) == len(CN.rules) + len(US.rules)
+    assert citations(CN) == list(CN.rules)
+    for rule in everything:
+        assert rule.id.split(".")[0] in ("cn", "us") and rule.citation and rule.summary
+    assert len({r.id for r in everything}) == len(everything)

@@ -1,0 +1,194 @@
+"""Prescriptions over HTTP: draft with safety findings, sign, pharmacist review, cancel, expiry."""
+
+from datetime import timedelta
+
+import pytest
+
+from consult import prescriptions
+from core.db import utcnow
+from tests.factories.consult import approved_prescription, consultation_in_progress, item, signed_prescription
+
+DIAGNOSIS = {"code": "J02.9", "display": "Acute pharyngitis"}
+
+
+@pytest.fixture
+def people(login_as):
+    return {"patient": login_as("patient"), "doctor": login_as("doctor"),
+            "pharmacist": login_as("pharmacist"), "admin": login_as("admin")}
+
+
+def draft(session, people, items=None):
+    consultation = consultation_in_progress(session, people["patient"].user, people["doctor"].user)
+    return people["doctor"].post(f"/api/v1/consultations/{consultation.id}/prescriptions",
+                                 json={"items": items or [item()], "diagnosis": DIAGNOSIS})
+
+
+def test_a_doctor_drafts_a_prescription_with_its_safety_findings(session, people):
+    response = draft(session, people)
+    assert response.status_code == 201
+    body = response.json
+    assert body["status"] == "draft"
+    assert body["safety"] == {"blocking": [], "warnings": []}
+    assert body["items"][0]["quantity_remaining"] == 21
+
+
+def test_a_draft_shows_a_blocking_allergy_and_cannot_be_signed(session, people):
+    people["patient"].put("/api/v1/patients/me", json={"allergies": [{"substance": "penicillin"}]})
+    body = draft(session, people).json
+    assert [f["code"] for f in body["safety"]["blocking"]] == ["DA"]
+    signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert signed.status_code == 422
+    assert signed.json["type"] == "/problems/safety-check-failed"
+    assert signed.json["safety"]["blocking"][0]["code"] == "DA"
+    assert people["doctor"].get(f"/api/v1/prescriptions/{body['id']}").json["status"] == "draft"
+
+
+def test_warnings_are_signed_only_with_a_written_override_reason(session, people):
+    # 10 days exceeds the cn 7-day limit: an MX warning the doctor may override with a reason.
+    body = draft(session, people, [item(days_supply=10, quantity=30)]).json
+    assert [f["code"] for f in body["safety"]["warnings"]] == ["MX"]
+    refused = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert refused.status_code == 422
+    assert "override_reason" in refused.json["errors"]
+    signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign",
+                                   json={"override_reason": "Chronic condition, stable for a year."})
+    assert signed.status_code == 200
+    assert signed.json["status"] == "pending_review"
+    assert signed.json["override_reason"] == "Chronic condition, stable for a year."
+
+
+def test_signing_sets_validity_by_the_cn_policy(session, people):
+    body = draft(session, people).json
+    signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={}).json
+    from datetime import datetime
+
+    valid_for = datetime.fromisoformat(signed["valid_until"]) - datetime.fromisoformat(signed["signed_at"])
+    assert timedelta(days=2) < valid_for <= timedelta(days=4)
+
+
+def test_refills_are_refused_under_the_cn_policy_with_rule_and_citation(session, people):
+    response = draft(session, people, [item(refills=2)])
+    assert response.status_code == 422
+    assert response.json["type"] == "/problems/policy-violation"
+    assert response.json["rule"] and response.json["citation"]
+
+
+def test_only_the_consultations_doctor_prescribes(session, people, login_as):
+    consultation = consultation_in_progress(session, people["patient"].user, people["doctor"].user)
+    other = login_as("doctor")
+    response = other.post(f"/api/v1/consultations/{consultation.id}/prescriptions",
+                          json={"items": [item()], "diagnosis": DIAGNOSIS})
+    assert response.status_code == 404
+
+
+def test_pharmacists_see_the_queue_oldest_first(session, people, login_as):
+    first = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    second = signed_prescription(session, login_as("patient").user, people["doctor"].user)
+    queue = [p["id"] for p in people["pharmacist"].get("/api/v1/prescriptions").json["items"]]
+    assert queue.index(first.id) < queue.index(second.id)
+
+
+def test_claim_then_approve(session, people):
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    pharmacist = people["pharmacist"]
+    assert pharmacist.post(f"/api/v1/prescriptions/{rx.id}/approve", json={}).status_code == 403
+    assert pharmacist.post(f"/api/v1/prescriptions/{rx.id}/claim").json["claimed_by"] == pharmacist.user.id
+    approved = pharmacist.post(f"/api/v1/prescriptions/{rx.id}/approve", json={"note": "OK"})
+    assert approved.json["status"] == "approved"
+    assert approved.json["reviews"][0]["decision"] == "approved"
+
+
+def test_a_second_pharmacist_cannot_claim_a_claimed_prescription(session, people, login_as):
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    people["pharmacist"].post(f"/api/v1/prescriptions/{rx.id}/claim")
+    other = login_as("pharmacist")
+    response = other.post(f"/api/v1/prescriptions/{rx.id}/claim")
+    assert response.status_code == 409 and response.json["type"] == "/problems/already-claimed"
+    assert other.post(f"/api/v1/prescriptions/{rx.id}/approve", json={}).status_code == 403
+
+
+def test_a_stale_claim_lapses(session, people, login_as, time_machine):
+    time_machine.move_to(utcnow(), tick=False)
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    people["pharmacist"].post(f"/api/v1/prescriptions/{rx.id}/claim")
+    time_machine.shift(timedelta(minutes=31))
+    assert login_as("pharmacist").post(f"/api/v1/prescriptions/{rx.id}/claim").status_code == 200
+
+
+def test_a_rejection_tells_the_patient_why(session, people):
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    pharmacist = people["pharmacist"]
+    pharmacist.post(f"/api/v1/prescriptions/{rx.id}/claim")
+    assert pharmacist.post(f"/api/v1/prescriptions/{rx.id}/reject",
+                           json={"reason_code": "nonsense"}).status_code == 422
+    pharmacist.post(f"/api/v1/prescriptions/{rx.id}/reject",
+                    json={"reason_code": "dose", "note": "Please confirm the dose."})
+    seen = people["patient"].get(f"/api/v1/prescriptions/{rx.id}").json
+    assert seen["status"] == "rejected"
+    assert seen["reject_reason_code"] == "dose"
+    assert seen["review_note"] == "Please confirm the dose."
+
+
+def test_approval_rechecks_the_patients_current_record(session, people):
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    people["patient"].put("/api/v1/patients/me", json={"allergies": [{"substance": "penicillin"}]})
+    pharmacist = people["pharmacist"]
+    pharmacist.post(f"/api/v1/prescriptions/{rx.id}/claim")
+    refused = pharmacist.post(f"/api/v1/prescriptions/{rx.id}/approve", json={})
+    assert refused.status_code == 422 and refused.json["type"] == "/problems/safety-check-failed"
+
+
+def test_the_pharmacist_reads_the_record_of_a_claimed_prescriptions_patient(session, people, login_as):
+    rx = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    pharmacist = people["pharmacist"]
+    assert pharmacist.get(f"/api/v1/patients/{rx.patient_id}").status_code == 404
+    pharmacist.post(f"/api/v1/prescriptions/{rx.id}/claim")
+    assert pharmacist.get(f"/api/v1/patients/{rx.patient_id}").status_code == 200
+    assert login_as("pharmacist").get(f"/api/v1/patients/{rx.patient_id}").status_code == 404
+
+
+@pytest.mark.parametrize("status,target,who", [
+    ("draft", "claim", "pharmacist"), ("draft", "approve", "pharmacist"),
+    ("approved", "sign", "doctor"), ("approved", "claim", "pharmacist"),
+    ("approved", "approve", "pharmacist"), ("cancelled", "sign", "doctor"),
+    ("cancelled", "cancel", "doctor"), ("rejected", "approve", "pharmacist"),
+])
+def test_illegal_transitions_are_refused(session, people, status, target, who):
+    patient, doctor, pharmacist = (people[r].user for r in ("patient", "doctor", "pharmacist"))
+    if status == "draft":
+        rx_id = draft(session, people).json["id"]
+    elif status == "approved":
+        rx_id = approved_prescription(session, patient, doctor, pharmacist).id
+    elif status == "cancelled":
+        rx_id = signed_prescription(session, patient, doctor).id
+        people["doctor"].post(f"/api/v1/prescriptions/{rx_id}/cancel")
+    else:
+        rx_id = signed_prescription(session, patient, doctor).id
+        people["pharmacist"].post(f"/api/v1/prescriptions/{rx_id}/claim")
+        people["pharmacist"].post(f"/api/v1/prescriptions/{rx_id}/reject", json={"reason_code": "dose"})
+    before = people["admin"].get(f"/api/v1/prescriptions/{rx_id}").json["status"]
+    response = people[who].post(f"/api/v1/prescriptions/{rx_id}/{target}", json={})
+    assert response.status_code in (404, 409), response.json
+    if response.status_code == 409:
+        assert response.json["type"] == "/problems/invalid-transition"
+    assert people["admin"].get(f"/api/v1/prescriptions/{rx_id}").json["status"] == before
+
+
+def test_prescriptions_expire_by_the_job(session, people, time_machine):
+    time_machine.move_to(utcnow(), tick=False)
+    rx = approved_prescription(session, *(people[r].user for r in ("patient", "doctor", "pharmacist")))
+    time_machine.shift(timedelta(days=4))
+    assert prescriptions.expire_due(session) == 1
+    session.commit()
+    session.refresh(rx)
+    assert rx.status == "expired"
+    assert prescriptions.expire_due(session) == 0
+
+
+def test_another_patient_sees_nothing_of_a_prescription(session, people, login_as):
+    rx = approved_prescription(session, *(people[r].user for r in ("patient", "doctor", "pharmacist")))
+    stranger = login_as("patient")
+    assert stranger.get(f"/api/v1/prescriptions/{rx.id}").status_code == 404
+    assert rx.id not in [p["id"] for p in stranger.get("/api/v1/prescriptions").json["items"]]
+    assert stranger.get(f"/api/v1/patients/{rx.patient_id}").status_code == 403
+    assert login_as("doctor").get(f"/api/v1/prescriptions/{rx.id}").status_code == 404

@@ -1,0 +1,57 @@
+"""Consultations and prescriptions in one line, through the same service functions the API uses."""
+
+from datetime import timedelta
+
+from consult import consultations, drugs, prescriptions
+from consult.models import Prescription
+from core.db import utcnow
+
+AMOXICILLIN = "amoxicillin-500mg-cap"
+
+
+def item(drug_id=AMOXICILLIN, **overrides):
+    values = {"drug_id": drug_id, "dose": 500, "dose_unit": "mg", "frequency_per_day": 3,
+              "route": "oral", "days_supply": 7, "quantity": 21, "refills": 0,
+              "instructions": "Take with water."}
+    values.update(overrides)
+    return values
+
+
+def ensure_formulary(session):
+    drugs.sync(session)
+    session.commit()
+
+
+def consultation_in_progress(session, patient, doctor, **fields):
+    ensure_formulary(session)
+    values = {"chief_complaint": "Follow-up of known condition", "symptoms": ["cough"],
+              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
+    values.update(fields)
+    consultation = consultations.create(session=session, user=patient, **values)
+    consultations.accept(session=session, doctor=doctor, consultation_id=consultation.id)
+    session.commit()
+    return consultation
+
+
+def signed_prescription(session, patient, doctor, items=None, **sign):
+    consultation = consultation_in_progress(session, patient, doctor)
+    prescription = prescriptions.create_draft(
+        session=session, doctor=doctor, consultation_id=consultation.id, items=items or [item()],
+        diagnosis={"code": "J02.9", "display": "Acute pharyngitis"})
+    prescriptions.sign(session=session, doctor=doctor, prescription_id=prescription.id, **sign)
+    session.commit()
+    return prescription
+
+
+def approved_prescription(session, patient, doctor, pharmacist, items=None, **sign):
+    prescription = signed_prescription(session, patient, doctor, items, **sign)
+    prescriptions.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
+    prescriptions.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id,
+                          note="Checked.")
+    session.commit()
+    return prescription
+
+
+def expire_now(session, prescription: Prescription):
+    prescription.valid_until = utcnow() - timedelta(seconds=1)
+    session.commit()

@@ -1,0 +1,21 @@
+"""Concurrent writers never fork the audit chain."""
+
+import pytest
+
+from core import audit
+from tests.races.conftest import race
+
+pytestmark = [pytest.mark.races, pytest.mark.postgres_only]
+
+
+def test_sixteen_concurrent_writers_keep_one_chain(committed):
+    def write(i):
+        for j in range(5):
+            with committed.sessionmaker() as session, session.begin():
+                audit.record(session, actor_id=f"usr_{i}", action="race.write",
+                             subject_type="thing", subject_id=f"{i}-{j}")
+
+    results = race(16, write)
+    assert results == [None] * 16
+    with committed.sessionmaker() as session:
+        assert audit.verify(session) == {"ok": True, "entries": 80, "first_bad": None}

@@ -1,0 +1,51 @@
+"""Every list endpoint issues the same number of SQL statements for a page of 1 as of 100: no N+1."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.factories.consult import approved_prescription
+from tests.factories.shop import ADDRESS, make_product
+
+
+@contextmanager
+def counted(engine_or_connection):
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(engine_or_connection, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine_or_connection, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def lists(session, login_as):
+    people = {r: login_as(r) for r in ("patient", "doctor", "pharmacist", "admin")}
+    products = [make_product(session, stock=20) for _ in range(3)]
+    for n in range(3):
+        approved_prescription(session, people["patient"].user, people["doctor"].user, people["pharmacist"].user,
+                              override_reason="Second course, reviewed.")
+        people["patient"].post("/api/v1/orders", headers={"Idempotency-Key": f"count-{n:04d}-key"}, json={
+            "items": [{"product_id": p.id, "quantity": 1} for p in products], "shipping_address": ADDRESS})
+    return people
+
+
+@pytest.mark.parametrize("role,path", [
+    ("patient", "/api/v1/products"), ("patient", "/api/v1/drugs"), ("patient", "/api/v1/orders"),
+    ("pharmacist", "/api/v1/orders"), ("patient", "/api/v1/prescriptions"),
+    ("doctor", "/api/v1/prescriptions"), ("doctor", "/api/v1/consultations"), ("admin", "/api/v1/audit"),
+])
+def test_a_page_of_one_and_a_page_of_a_hundred_cost_the_same_statements(lists, db_connection, role, path):
+    caller = lists[role]
+    with counted(db_connection) as small:
+        one = caller.get(f"{path}?limit=1")
+    with counted(db_connection) as large:
+        many = caller.get(f"{path}?limit=100")
+    assert one.status_code == many.status_code == 200
+    assert len(many.json["items"]) > 1, "the list must have several items to show anything"
+    assert len(small) == len(large)

@@ -1,0 +1,33 @@
+"""A test client that speaks JSON and carries a bearer token."""
+
+
+class ApiClient:
+    def __init__(self, flask_client, token: str | None = None, user=None):
+        self.flask = flask_client
+        self.token = token
+        self.user = user
+
+    def as_user(self, user, token: str) -> "ApiClient":
+        return ApiClient(self.flask, token=token, user=user)
+
+    def _headers(self, headers):
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        merged.update(headers or {})
+        return merged
+
+    def get(self, path, headers=None, **kw):
+        return self.flask.get(path, headers=self._headers(headers), **kw)
+
+    def delete(self, path, headers=None, **kw):
+        return self.flask.delete(path, headers=self._headers(headers), **kw)
+
+    def post(self, path, json=None, headers=None, **kw):
+        if json is None and "data" not in kw:
+            return self.flask.post(path, headers=self._headers(headers), **kw)
+        return self.flask.post(path, json=json, headers=self._headers(headers), **kw)
+
+    def put(self, path, json=None, headers=None, **kw):
+        return self.flask.put(path, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, path, json=None, headers=None, **kw):
+        return self.flask.patch(path, json=json, headers=self._headers(headers), **kw)
