@@ -35,13 +35,17 @@ def available(session: Session, product_ids: list[str], today: date | None = Non
     return {pid: found.get(pid, 0) for pid in product_ids}
 
 
+def drug_of(session: Session, product: Product) -> Drug:
+    """The product's drug: from the identity map when the product's query brought it along."""
+    return session.get(Drug, product.drug_id)
+
+
 def describe(session: Session, products: list[Product], policy: str) -> list[dict]:
     """Products as the API shows them: drug, price, availability, prescription notice."""
-    drugs = {d.id: d for d in session.scalars(select(Drug).where(Drug.id.in_({p.drug_id for p in products})))}
     stock = available(session, [p.id for p in products])
     described = []
     for p in products:
-        drug = drugs[p.drug_id]
+        drug = drug_of(session, p)
         rx = needs_prescription(drug)
         described.append({
             "id": p.id, "sku": p.sku, "name": p.name, "drug": drug, "pack_size": p.pack_size,
@@ -55,17 +59,34 @@ def describe(session: Session, products: list[Product], policy: str) -> list[dic
 def search(*, session: Session, q: str | None = None, rx_class: str | None = None,
            include_inactive: bool = False, limit: int | None = None, cursor: str | None = None) -> Page:
     """Match product name, generic name or ATC code prefix, case-insensitively."""
-    stmt = select(Product).join(Drug, Drug.id == Product.drug_id)
+    stmt = matching(session, q=q, rx_class=rx_class, include_inactive=include_inactive)
+    return paginate(session, stmt, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
+
+
+def matching(session: Session, *, q: str | None, rx_class: str | None = None, include_inactive: bool = False):
+    """The products a search finds, as a statement to page through.
+
+    The drugs that match come first from the small formulary table, so the products query
+    is `name ILIKE '%term%' OR drug_id IN (...)`: a trigram index and the drug_id index
+    answer it on PostgreSQL (a BitmapOr), or a walk of (name, id) when matches are many.
+    """
+    stmt = select(Product)
     if not include_inactive:
         stmt = stmt.where(Product.active.is_(True))
     if q:
         term = q.strip().lower()
-        stmt = stmt.where(or_(func.lower(Product.name).contains(term, autoescape=True),
-                              func.lower(Drug.generic_name).contains(term, autoescape=True),
-                              func.lower(Drug.atc_code).startswith(term, autoescape=True)))
+        drug_ids = list(session.scalars(select(Drug.id).where(or_(
+            func.lower(Drug.generic_name).contains(term, autoescape=True),
+            func.lower(Drug.atc_code).startswith(term, autoescape=True)))))
+        stmt = stmt.where(or_(Product.name.ilike(f"%{_escape_like(term)}%", escape="\\"),
+                              Product.drug_id.in_(drug_ids)))
     if rx_class:
-        stmt = stmt.where(Drug.rx_class == rx_class)
-    return paginate(session, stmt, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
+        stmt = stmt.where(Product.drug_id.in_(select(Drug.id).where(Drug.rx_class == rx_class)))
+    return stmt
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:

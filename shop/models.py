@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consult.models import Drug
 from core.db import Base, new_id, utcnow
 
 
@@ -15,7 +16,13 @@ class Product(Base):
     __tablename__ = "products"
     __table_args__ = (CheckConstraint("pack_size > 0", name="pack_size_positive"),
                       CheckConstraint("price_amount >= 0", name="price_not_negative"),
-                      Index("ix_products_drug_id", "drug_id"))
+                      Index("ix_products_drug_id", "drug_id"),
+                      # Keyset pages of the catalogue walk (name, id) in order.
+                      Index("ix_products_name_id", "name", "id"),
+                      # Search by any part of the name: a trigram index on PostgreSQL (pg_trgm)
+                      # serves ILIKE '%term%'; elsewhere it is a plain index on name.
+                      Index("ix_products_name_trgm", "name", postgresql_using="gin",
+                            postgresql_ops={"name": "gin_trgm_ops"}))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("prd"))
     sku: Mapped[str] = mapped_column(String(64), unique=True)
@@ -27,6 +34,10 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Loaded with the product in the same query; read it through catalog.drug_of(), which
+    # follows drug_id (an admin may have just changed it) from the identity map.
+    drug: Mapped[Drug] = relationship(lazy="joined", innerjoin=True, viewonly=True)
 
 
 class InventoryLot(Base):
