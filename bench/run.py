@@ -1,0 +1,344 @@
+"""`make bench`: load a realistic catalogue into PostgreSQL, serve it with gunicorn, drive it
+with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md).
+
+    .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from bench import dataset  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results"
+WORK = RESULTS / "tmp"
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+SECRET = "bench-only-secret-key"
+ADDRESS = {"name": "Bench Buyer", "line1": "1 Load St", "city": "Beijing", "postal_code": "100000",
+           "country": "CN", "phone": "+86 138 0000 0000"}
+SCENARIOS = ["healthz", "search", "product", "me", "review_queue", "checkout"]
+TARGETS = {  # scenario: (minimum share of /healthz rps, maximum p99 ms or None)
+    "search": (0.40, 50), "product": (0.60, None), "me": (0.60, None), "checkout": (0.15, None),
+}
+
+
+def main() -> int:
+    options = parse()
+    WORK.mkdir(parents=True, exist_ok=True)
+    require("wrk", "pgbench")
+    size = options.products
+    print(f"== preparing databases ({size:,} and 1,000 products)", flush=True)
+    big = prepare(f"rxloop_bench_{size}", products=size, patients=options.patients,
+                  approved=options.approved, pending=options.pending)
+    small = prepare("rxloop_bench_1k", products=1_000, patients=50, approved=20, pending=5)
+
+    rows, notes = {}, {}
+    with localstripe() as stripe_url:
+        with gunicorn(big["url"], payments="deferred") as base:
+            for name in SCENARIOS:
+                rows[name] = drive(base, name, big["lua"], options)
+            notes["oversold"] = oversold(big["url"])
+        with gunicorn(big["url"], payments="stripe", stripe_url=stripe_url) as base:
+            rows["checkout_stripe"] = drive(base, "checkout", big["lua"], options)
+            notes["oversold_after_stripe"] = oversold(big["url"])
+    with gunicorn(small["url"], payments="deferred") as base:
+        rows["search_1k"] = drive(base, "search", small["lua"], options)
+    pgbench = run_pgbench(options)
+
+    report = assemble(rows, notes, pgbench, options)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "latest.md").write_text(markdown(report))
+    print((RESULTS / "latest.md").read_text())
+    return 0
+
+
+def parse():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load before each scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--patients", type=int, default=1_000)
+    parser.add_argument("--approved", type=int, default=200, help="approved prescriptions (one per patient)")
+    parser.add_argument("--pending", type=int, default=50, help="prescriptions waiting for review")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s scenarios, 5,000 products")
+    options = parser.parse_args()
+    if options.quick:
+        options.duration, options.warmup, options.products, options.patients = 2, 1, 5_000, 100
+        options.approved, options.pending = 40, 10
+    return options
+
+
+def require(*commands) -> None:
+    missing = [c for c in commands if shutil.which(c) is None]
+    if missing:
+        raise SystemExit(f"bench needs {', '.join(missing)} (make bench installs wrk from Debian's packages)")
+
+
+# ---- data ---------------------------------------------------------------------------
+
+def prepare(name: str, **sizes) -> dict:
+    """A fresh database with the schema (migrations) and the generated data, analysed."""
+    from flask_migrate import upgrade
+
+    from core.app import create_app
+    from core.db import unit_of_work
+
+    recreate(name)
+    url = f"{SERVER}/{name}"
+    started = time.monotonic()
+    # Cheap password hashes for the generated accounts only: the benchmark never logs in.
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "ARGON2_TIME_COST": 1,
+                      "ARGON2_MEMORY_COST": 1024, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+        with unit_of_work(app) as session:
+            data = dataset.load(session, products=sizes["products"], patients_count=sizes["patients"],
+                                approved=sizes["approved"], pending=sizes["pending"])
+    engine = app.extensions["rxloop.db"].engine
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    print(f"   {name}: {sizes['products']:,} products in {time.monotonic() - started:.0f} s", flush=True)
+    lua = WORK / f"{name}.lua"
+    lua.write_text(lua_table({
+        "run": uuid.uuid4().hex[:12], "product_ids": data.product_ids, "otc_product_ids": data.otc_product_ids,
+        "patient_tokens": data.patient_tokens, "pharmacist_token": data.pharmacist_token,
+        "search_terms": data.search_terms, "address": json.dumps(ADDRESS),
+    }))
+    return {"url": url, "lua": lua}
+
+
+def recreate(name: str) -> None:
+    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def lua_table(values: dict) -> str:
+    def literal(value):
+        if isinstance(value, list):
+            return "{" + ", ".join(literal(v) for v in value) + "}"
+        return json.dumps(value)  # a JSON string is a valid Lua string literal for these values
+
+    return "return {\n" + "".join(f"  {key} = {literal(value)},\n" for key, value in values.items()) + "}\n"
+
+
+def oversold(url: str) -> dict:
+    """Every reserved pack is held by exactly one live allocation, and no lot is below zero."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        mismatched = conn.scalar(text("""
+            SELECT count(*) FROM inventory_lots l
+            LEFT JOIN (SELECT lot_id, sum(quantity) AS held FROM lot_allocations
+                       WHERE status = 'reserved' GROUP BY lot_id) a ON a.lot_id = l.id
+            WHERE l.reserved <> coalesce(a.held, 0) OR l.reserved > l.on_hand"""))
+        orders = conn.scalar(text("SELECT count(*) FROM orders"))
+    engine.dispose()
+    return {"lots_mismatched_or_oversold": mismatched, "orders": orders}
+
+
+# ---- processes ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error is an answer: it is up
+                return
+            time.sleep(0.2)
+    raise SystemExit(f"{what} did not answer at {url}")
+
+
+@contextmanager
+def process(command, *, env=None, log_name: str, ready_url: str, what: str):
+    log = open(WORK / log_name, "wb")
+    proc = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+                            cwd=ROOT, start_new_session=True)
+    try:
+        wait_until_up(ready_url, proc, what)
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@contextmanager
+def localstripe():
+    port = free_port()
+    launcher = ROOT / "tests" / "plugins" / "localstripe_server.py"
+    with process([sys.executable, "-P", str(launcher), str(port)], log_name="localstripe.log",
+                 ready_url=f"http://127.0.0.1:{port}/v1/customers", what="localstripe"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def gunicorn(database_url: str, *, payments: str, stripe_url: str = ""):
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "RXLOOP_ENV": "production",
+           "PAYMENTS_MODE": payments, "BENCH_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
+           "STRIPE_SECRET_KEY": "sk_test_bench" if stripe_url else "", "STRIPE_API_BASE": stripe_url,
+           "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else ""}
+    command = [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn.conf.py"), "wsgi:app"]
+    with process(command, env=env, log_name=f"gunicorn-{payments}.log",
+                 ready_url=f"http://127.0.0.1:{port}/healthz", what="gunicorn"):
+        yield f"http://127.0.0.1:{port}"
+
+
+# ---- load ---------------------------------------------------------------------------
+
+def drive(base: str, scenario: str, lua: Path, options) -> dict:
+    env = {**os.environ, "RXLOOP_BENCH_DATA": str(lua), "RXLOOP_BENCH_SCENARIO": scenario}
+    script = str(ROOT / "bench" / "wrk" / "scenario.lua")
+
+    def wrk(seconds: int) -> dict:
+        out = subprocess.run(["wrk", "-t1", f"-c{options.connections}", f"-d{seconds}s", "--timeout", "10s",
+                              "-s", script, base], env=env, capture_output=True, text=True, check=True).stdout
+        return json.loads(re.search(r"RXLOOP-RESULT (\{.*\})", out).group(1))
+
+    if options.warmup:
+        wrk(options.warmup)
+    raw = wrk(options.duration)
+    seconds = raw["duration_us"] / 1e6
+    row = {"rps": raw["requests"] / seconds, "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+           "requests": raw["requests"], "ok": raw["ok"], "conflict_409": raw["conflict"],
+           "errors": raw["other"] + raw["socket_errors"]}
+    print(f"   {scenario:<16} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
+          f"  errors {row['errors']}", flush=True)
+    return row
+
+
+def run_pgbench(options) -> dict:
+    name = "rxloop_pgbench"
+    recreate(name)
+    host = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
+    subprocess.run(["pgbench", *host, "-i", "-q", "-s", "16", name], check=True, capture_output=True)
+    figures = {}
+    for label, extra in (("select_only", ["-S"]), ("tpcb", [])):
+        out = subprocess.run(["pgbench", *host, *extra, "-n", "-c", str(options.connections), "-j", "1",
+                              "-T", str(options.duration), name], check=True, capture_output=True, text=True).stdout
+        figures[label] = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+        print(f"   pgbench {label:<10} {figures[label]:8.0f} tps", flush=True)
+    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        version = conn.scalar(text("SHOW server_version"))
+    admin.dispose()
+    figures["server_version"] = version
+    return figures
+
+
+# ---- report -------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory_kb / 2**20, 1),
+            "kernel": platform.release(), "python": platform.python_version(), "commit": commit}
+
+
+def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
+    floor = rows["healthz"]["rps"]
+    for name, row in rows.items():
+        row["ratio_to_healthz"] = row["rps"] / floor
+    checkout_vs_pgbench = rows["checkout"]["rps"] / pgbench["tpcb"]
+    targets = []
+    for name, (share, p99) in TARGETS.items():
+        row = rows[name]
+        met = row["ratio_to_healthz"] >= share and (p99 is None or row["p99_ms"] <= p99)
+        want = f"≥ {share:.0%} of /healthz" + (f", p99 ≤ {p99} ms" if p99 else "")
+        got = f"{row['ratio_to_healthz']:.0%}" + (f", p99 {row['p99_ms']:.1f} ms" if p99 else "")
+        targets.append({"target": f"{name}: {want}", "measured": got, "met": met})
+    clean = rows["checkout"]["errors"] == 0 and notes["oversold"]["lots_mismatched_or_oversold"] == 0
+    targets.append({"target": "checkout: no errors but clean 409s, 0 oversold",
+                    "measured": f"{rows['checkout']['errors']} errors, {rows['checkout']['conflict_409']} × 409, "
+                                f"{notes['oversold']['lots_mismatched_or_oversold']} lots off",
+                    "met": clean})
+    growth = rows["search"]["p50_ms"] / rows["search_1k"]["p50_ms"]
+    targets.append({"target": f"search p50 at {options.products:,} products ≤ 2× at 1,000",
+                    "measured": f"{growth:.2f}×", "met": growth <= 2})
+    return {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+            "postgres": pgbench["server_version"],
+            "config": {"duration_s": options.duration, "warmup_s": options.warmup,
+                       "connections": options.connections, "products": options.products,
+                       "gunicorn": "2 workers × 8 threads (gthread)", "load": "wrk -t1"},
+            "scenarios": rows, "pgbench": {k: v for k, v in pgbench.items() if k != "server_version"},
+            "checkout_to_pgbench_tpcb": checkout_vs_pgbench, "checks": notes, "targets": targets}
+
+
+LABELS = {"healthz": "GET /healthz (floor)", "search": "search `?q=<3 letters>`", "product": "product detail",
+          "me": "GET /me (bearer)", "review_queue": "pharmacist review queue",
+          "checkout": "OTC checkout, payments deferred", "checkout_stripe": "OTC checkout, localstripe intent",
+          "search_1k": "search at 1,000 products"}
+
+
+def markdown(report: dict) -> str:
+    m, c = report["machine"], report["config"]
+    lines = [
+        "# rxloop benchmark: latest run", "",
+        f"{report['when']} · commit `{m['commit']}` · {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB · "
+        f"Linux {m['kernel']} · Python {m['python']} · PostgreSQL {report['postgres']}", "",
+        f"{c['products']:,} products (2 lots each), gunicorn {c['gunicorn']}, {c['load']} with "
+        f"{c['connections']} connections, {c['duration_s']} s per scenario after {c['warmup_s']} s warm-up. "
+        "Absolute figures swing between runs on this machine; the ratios, taken in one run, are the result.", "",
+        "| scenario | req/s | × /healthz | p50 ms | p99 ms | 409 | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, row in report["scenarios"].items():
+        lines.append(f"| {LABELS[name]} | {row['rps']:.0f} | {row['ratio_to_healthz']:.2f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['conflict_409']} | {row['errors']} |")
+    p = report["pgbench"]
+    lines += ["", f"pgbench on the same server, {c['connections']} clients, scale 16: select-only "
+                  f"{p['select_only']:.0f} tps, TPC-B {p['tpcb']:.0f} tps. OTC checkout (deferred) = "
+                  f"{report['checkout_to_pgbench_tpcb']:.2f} × TPC-B.", "",
+              "| target | measured | met |", "| --- | --- | --- |"]
+    lines += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |" for t in report["targets"]]
+    checks = report["checks"]
+    lines += ["", f"Stock after the checkout runs: {checks['oversold_after_stripe']['orders']:,} orders, "
+                  f"{checks['oversold_after_stripe']['lots_mismatched_or_oversold']} lots whose reserved count "
+                  "differs from their live allocations or exceeds what is on hand.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
