@@ -1,16 +1,18 @@
-"""gunicorn for the benchmark (2 cores): one process per core, threads to cover the connections.
+"""gunicorn for the benchmark on 2 cores: 4 processes × 4 threads (gthread), keep-alive on.
 
-gthread keeps connections alive (sync workers close each one); 2 processes × 8 threads
-serve 16 connections at once without queueing them behind the accept loop. gevent was
-measured here with p99 over 1 s (../shared/STACK.md) and is not used.
+Measured here (bench/README.md): with keep-alive, each process keeps the connections it
+accepted, so 2 processes × 8 threads often left one process (one core) serving most of
+wrk's 16 connections, and throughput swung 2× between runs. 4 × 4 spreads them, and
+while one process waits on PostgreSQL another runs. gevent gave p99 over 1 s here
+(../shared/STACK.md) and sync workers close every connection: neither is used.
 """
 
 import os
 
 bind = os.environ.get("BENCH_BIND", "127.0.0.1:8100")
-workers = 2
+workers = 4
 worker_class = "gthread"
-threads = 8
+threads = 4
 keepalive = 5
 backlog = 512
 accesslog = None

@@ -210,12 +210,12 @@ def localstripe():
 
 
 @contextmanager
-def gunicorn(database_url: str, *, payments: str, stripe_url: str = ""):
+def gunicorn(database_url: str, *, payments: str, stripe_url: str = "", **settings):
     port = free_port()
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "RXLOOP_ENV": "production",
            "PAYMENTS_MODE": payments, "BENCH_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "STRIPE_SECRET_KEY": "sk_test_bench" if stripe_url else "", "STRIPE_API_BASE": stripe_url,
-           "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else ""}
+           "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else "", **settings}
     command = [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn.conf.py"), "wsgi:app"]
     with process(command, env=env, log_name=f"gunicorn-{payments}.log",
                  ready_url=f"http://127.0.0.1:{port}/healthz", what="gunicorn"):
@@ -301,7 +301,7 @@ def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
             "postgres": pgbench["server_version"],
             "config": {"duration_s": options.duration, "warmup_s": options.warmup,
                        "connections": options.connections, "products": options.products,
-                       "gunicorn": "2 workers × 8 threads (gthread)", "load": "wrk -t1"},
+                       "gunicorn": "4 workers × 4 threads (gthread)", "load": "wrk -t1"},
             "scenarios": rows, "pgbench": {k: v for k, v in pgbench.items() if k != "server_version"},
             "checkout_to_pgbench_tpcb": checkout_vs_pgbench, "checks": notes, "targets": targets}
 

@@ -65,7 +65,7 @@ class Database:
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=app.config["DB_POOL_SIZE"],
+            self.engine = create_engine(url, pool_pre_ping=app.config["DB_POOL_PRE_PING"], pool_size=app.config["DB_POOL_SIZE"],
                                         max_overflow=app.config["DB_MAX_OVERFLOW"])
         self.sessionmaker.configure(bind=self.engine)
         app.extensions["rxloop.db"] = self

@@ -68,12 +68,9 @@ def reserve(session: Session, *, product_id: str, quantity: int, days_supply: in
     today = today or utcnow().date()
     need, taken = quantity, []
     for lot in eligible_lots(session, product_id, today=today, days_supply=days_supply):
-        while need > 0:
-            free = session.scalar(select(InventoryLot.on_hand - InventoryLot.reserved)
-                                  .where(InventoryLot.id == lot.id))
-            take = min(need, free or 0)
-            if take <= 0:
-                break
+        free = lot.on_hand - lot.reserved  # as just read; the conditional UPDATE checks again
+        while need > 0 and free > 0:
+            take = min(need, free)
             result = session.execute(
                 update(InventoryLot)
                 .where(InventoryLot.id == lot.id, InventoryLot.recalled.is_(False),
@@ -82,8 +79,10 @@ def reserve(session: Session, *, product_id: str, quantity: int, days_supply: in
                 .execution_options(synchronize_session=False))
             if result.rowcount == 1:
                 taken.append(Allocation(lot.id, take))
-                need -= take
-            # else: another buyer took units between our read and write; read again.
+                need, free = need - take, free - take
+            else:  # another buyer took units between our read and write: read again
+                free = session.scalar(select(InventoryLot.on_hand - InventoryLot.reserved)
+                                      .where(InventoryLot.id == lot.id)) or 0
         if need == 0:
             return taken
     raise OutOfStock("Not enough stock for this product.", product_id=product_id,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from consult import patients
 from consult import prescriptions as rx
-from consult.models import Drug
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -19,7 +18,7 @@ from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
 from shop import catalog, inventory
-from shop.models import CartLine, InventoryLot, LotAllocation, Order, OrderLine
+from shop.models import CartLine, InventoryLot, LotAllocation, Order, OrderLine, Product
 
 LIFECYCLE = StateMachine("order", {
     "pending_payment": {"paid", "cancelled", "expired"},
@@ -82,8 +81,8 @@ def checkout(*, session: Session, user: User, idempotency_key: str, body: dict,
 
     currencies, total = set(), 0
     for position, wanted_line in enumerate(wanted):
-        line = _order_line(session, order, patient.id, position, wanted_line)
-        product = catalog.get(session=session, product_id=line.product_id)
+        product = catalog.get(session=session, product_id=wanted_line["product_id"])
+        line = _order_line(session, order, patient.id, position, wanted_line, product)
         currencies.add(product.currency)
         total += line.line_total
     if len(currencies) != 1:
@@ -98,9 +97,9 @@ def checkout(*, session: Session, user: User, idempotency_key: str, body: dict,
     return order, True
 
 
-def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict) -> OrderLine:
-    product = catalog.get(session=session, product_id=wanted["product_id"])
-    drug = session.get(Drug, product.drug_id)
+def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict,
+                product: Product) -> OrderLine:
+    drug = catalog.drug_of(session, product)
     units = wanted["quantity"] * product.pack_size
     line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
                      quantity=wanted["quantity"], units=units, unit_price=product.price_amount,
