@@ -301,7 +301,7 @@ def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
             "postgres": pgbench["server_version"],
             "config": {"duration_s": options.duration, "warmup_s": options.warmup,
                        "connections": options.connections, "products": options.products,
-                       "gunicorn": "4 workers × 4 threads (gthread)", "load": "wrk -t1"},
+                       "gunicorn": "4 workers × 4 threads (gthread, 4 connections each)", "load": "wrk -t1"},
             "scenarios": rows, "pgbench": {k: v for k, v in pgbench.items() if k != "server_version"},
             "checkout_to_pgbench_tpcb": checkout_vs_pgbench, "checks": notes, "targets": targets}
 

@@ -32,7 +32,8 @@ def from_environment(env=None) -> dict:
         # stays under the server's max_connections.
         "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 10),
         "DB_MAX_OVERFLOW": _int(env, "DB_MAX_OVERFLOW", 20),
-        "DB_POOL_PRE_PING": env.get("DB_POOL_PRE_PING", "1") not in ("0", "false", "no"),
+        # Test a pooled connection before use when it idled this long (0: before every use).
+        "DB_PING_IDLE_SECONDS": _int(env, "DB_PING_IDLE_SECONDS", 10),
         "RXLOOP_POLICY": env.get("RXLOOP_POLICY", "cn"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),

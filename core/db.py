@@ -1,12 +1,14 @@
 """Engine, sessions and the unit of work; the declarative Base and column helpers."""
 
 import secrets
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -65,12 +67,40 @@ class Database:
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(url, pool_pre_ping=app.config["DB_POOL_PRE_PING"], pool_size=app.config["DB_POOL_SIZE"],
-                                        max_overflow=app.config["DB_MAX_OVERFLOW"])
+            idle = app.config["DB_PING_IDLE_SECONDS"]
+            self.engine = create_engine(url, pool_size=app.config["DB_POOL_SIZE"],
+                                        max_overflow=app.config["DB_MAX_OVERFLOW"], pool_pre_ping=idle == 0)
+            if idle > 0:
+                ping_when_idle(self.engine, idle)
         self.sessionmaker.configure(bind=self.engine)
         app.extensions["rxloop.db"] = self
         app.teardown_appcontext(_close_request_session)
 
+
+
+def ping_when_idle(engine, idle_seconds: float) -> None:
+    """Test a pooled connection before use only when it has sat idle for `idle_seconds`.
+
+    A connection in steady use proves itself on every request, so pinging it each time
+    (pool_pre_ping) costs a round trip per request for nothing; one that idled may have
+    been dropped (a database restart, a proxy's idle timeout) and is tested, and replaced
+    before any request sees it. A drop under steady use fails one request, after which
+    SQLAlchemy discards every connection of that pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record):
+        record.info["idle_since"] = time.time()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.time() - idle_since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("a pooled connection died while idle") from exc  # the pool reconnects
 
 
 def _sqlite_engine(url: str):
