@@ -77,7 +77,6 @@ class Database:
         app.teardown_appcontext(_close_request_session)
 
 
-
 def ping_when_idle(engine, idle_seconds: float) -> None:
     """Test a pooled connection before use only when it has sat idle for `idle_seconds`.
 
