@@ -128,12 +128,19 @@ def prepare(name: str, **sizes) -> dict:
     return {"url": url, "lua": lua}
 
 
-def recreate(name: str) -> None:
+def on_server(*statements: str):
+    """Run statements on the server's maintenance database; the last one's scalar result."""
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    try:
+        with admin.connect() as conn:
+            results = [conn.execute(text(statement)) for statement in statements]
+            return results[-1].scalar() if results[-1].returns_rows else None
+    finally:
+        admin.dispose()
+
+
+def recreate(name: str) -> None:
+    on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
 
 
 def lua_table(values: dict) -> str:
@@ -256,12 +263,7 @@ def run_pgbench(options) -> dict:
                               "-T", str(options.duration), name], check=True, capture_output=True, text=True).stdout
         figures[label] = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
         print(f"   pgbench {label:<10} {figures[label]:8.0f} tps", flush=True)
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        version = conn.scalar(text("SHOW server_version"))
-    admin.dispose()
-    figures["server_version"] = version
+    figures["server_version"] = on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', "SHOW server_version")
     return figures
 
 
