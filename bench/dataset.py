@@ -46,7 +46,7 @@ def load(session: Session, *, products: int, patients_count: int, approved: int,
     formulary = list(session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.id)))
     data = Dataset()
     _catalogue(session, rng, formulary, products, data)
-    _people(session, rng, formulary, patients_count, approved, pending, tokens, data)
+    _people(session, formulary, patients_count, approved, pending, tokens, data)
     data.search_terms = sorted({d.generic_name[:3].lower() for d in formulary}
                                | {s[:3] for s in ("vitamin", "tablet", "ranolux", "novita")})
     return data
@@ -89,7 +89,7 @@ def _flush(session, products, lots) -> None:
     lots.clear()
 
 
-def _people(session, rng, formulary, patients_count, approved, pending, tokens, data) -> None:
+def _people(session, formulary, patients_count, approved, pending, tokens, data) -> None:
     doctors = [accounts.create(session=session, email=f"doctor{i}@bench.test", password=PASSWORD, role="doctor",
                                full_name=f"Doctor {i}", license_number=f"BENCH-DOC-{i}",
                                specialty="general practice") for i in range(10)]
