@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult import patients
-from consult import prescriptions as rx
+from consult import dispensing
 from consult.models import Drug
 from core.db import utcnow
 from core.errors import NotFound
@@ -26,7 +26,7 @@ def lines(*, session: Session, user: User, policy: str) -> list[dict]:
         needs = product["needs_prescription"]
         covered = None
         if needs:
-            covered = rx.covers(session, patient_id=patient_id, drug_id=product["drug"].id,
+            covered = dispensing.covers(session=session, patient_id=patient_id, drug_id=product["drug"].id,
                                 quantity=line.quantity * product["pack_size"],
                                 prescription_id=line.prescription_id)
         result.append({"product": product, "quantity": line.quantity,

@@ -2,7 +2,7 @@
 
 from sqlalchemy.orm import Session
 
-from consult import prescriptions as rx
+from consult import dispensing
 from consult.fhir import UCUM, medication
 from consult.models import Drug
 from core import audit
@@ -42,7 +42,7 @@ def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
     if order.dispensed_at:
         resource["whenHandedOver"] = order.dispensed_at.isoformat().replace("+00:00", "Z")
     if line.prescription_use_id:
-        item_id = rx.item_of_use(session, use_id=line.prescription_use_id)
+        item_id = dispensing.item_of_use(session=session, use_id=line.prescription_use_id)
         resource["authorizingPrescription"] = [{"reference": f"MedicationRequest/{item_id}"}]
     audit.record(session, actor_id=user.id, action="fhir.medication_dispense_read", subject_type="order",
                  subject_id=order.id, detail={"line_id": line.id})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import utcnow
-from consult import prescriptions as rx
+from consult import dispensing
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.identity.models import User
 from shop import inventory, orders, payments
@@ -81,10 +81,7 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                  .order_by(OrderLine.position)))
     for prescription_id in sorted({line.prescription_id for line in lines if line.prescription_id}):
-        findings = rx.recheck_by_id(session, prescription_id=prescription_id)
-        if findings["blocking"]:
-            raise rx.SafetyCheckFailed("The patient's record now gives blocking findings: do not dispense.",
-                                       safety=findings, prescription_id=prescription_id)
+        dispensing.ensure_safe_to_dispense(session=session, prescription_id=prescription_id)
     if _replace_ineligible_allocations(session, lines):
         session.commit()  # new reservations stand; let go of the lot rows before calling out
         order = lock(session, order_id)
@@ -92,7 +89,7 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
     now = utcnow()
     for line in lines:
         if line.prescription_use_id:
-            rx.record_dispense(session, use_id=line.prescription_use_id, pharmacist_id=pharmacist.id, now=now)
+            dispensing.record_dispense(session=session, use_id=line.prescription_use_id, pharmacist_id=pharmacist.id, now=now)
     if order.payment_status == "authorized":
         payments.capture(session, order, amount=order.total_amount)
     try:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult import patients
-from consult import prescriptions as rx
+from consult import dispensing
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -107,17 +107,17 @@ def _order_line(session: Session, order: Order, patient_id: str, position: int, 
                      needs_prescription=catalog.needs_prescription(drug))
     if line.needs_prescription:
         try:
-            authorization = rx.authorize_use(session, patient_id=patient_id, drug_id=drug.id, quantity=units,
+            authorization = dispensing.authorize_use(session=session, patient_id=patient_id, drug_id=drug.id, quantity=units,
                                              prescription_id=wanted.get("prescription_id"), reference=order.id)
-        except rx.PrescriptionRequired:
-            raise rx.PrescriptionRequired(
+        except dispensing.PrescriptionRequired:
+            raise dispensing.PrescriptionRequired(
                 f"{product.name} is a prescription medicine.",
                 errors={f"items.{position}.prescription_id": [
                     "An approved, unexpired prescription of yours covering this quantity is required."]},
                 product_id=product.id, consultation_url=CONSULTATION_URL,
                 consultation_request=_consultation_request(product)) from None
-        except rx.PrescriptionExhausted as exc:
-            raise rx.PrescriptionExhausted(exc.detail, product_id=product.id, consultation_url=CONSULTATION_URL,
+        except dispensing.PrescriptionExhausted as exc:
+            raise dispensing.PrescriptionExhausted(exc.detail, product_id=product.id, consultation_url=CONSULTATION_URL,
                                            consultation_request=_consultation_request(product),
                                            **exc.extra) from None
         line.prescription_id = authorization.prescription_id
@@ -195,7 +195,7 @@ def release_holds(session: Session, order: Order, *, actor_id: str | None) -> No
         inventory.release(session, allocation)
     for line in lines:
         if line.prescription_use_id:
-            rx.release(session, use_id=line.prescription_use_id, actor_id=actor_id)
+            dispensing.release(session=session, use_id=line.prescription_use_id, actor_id=actor_id)
 
 
 def due_for_expiry(session: Session, now: datetime) -> list[str]:

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from consult import prescriptions
+from consult import dispensing
 from consult.models import PrescriptionItem
-from consult.prescriptions import PrescriptionExhausted, PrescriptionRequired
+from consult.dispensing import PrescriptionExhausted, PrescriptionRequired
 from core.db import utcnow
 from core.errors import InvalidTransition
 from tests.factories.consult import AMOXICILLIN, approved_prescription, item, signed_prescription
@@ -30,29 +30,29 @@ def remaining(session, rx):
 
 def test_an_approved_prescription_covers_its_quantity(session, staff):
     rx = approved(session, staff, quantity=30)
-    auth = prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
+    auth = dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
     assert auth.prescription_id == rx.id and auth.quantity == 20
     assert remaining(session, rx) == 10
 
 
 def test_thirty_units_cannot_be_spent_by_two_purchases_of_twenty(session, staff):
     rx = approved(session, staff, quantity=30)
-    prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
+    dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
     with pytest.raises(PrescriptionExhausted):
-        prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
+        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
     assert remaining(session, rx) == 10
 
 
 def test_no_prescription_means_prescription_required(session, staff):
     patient_id = approved(session, staff).patient_id
     with pytest.raises(PrescriptionRequired):
-        prescriptions.authorize_use(session, patient_id=patient_id, drug_id="ibuprofen-400mg-tab", quantity=1)
+        dispensing.authorize_use(session=session, patient_id=patient_id, drug_id="ibuprofen-400mg-tab", quantity=1)
 
 
 def test_a_prescription_awaiting_review_covers_nothing(session, staff):
     rx = signed_prescription(session, staff["patient"], staff["doctor"])
     with pytest.raises(PrescriptionRequired):
-        prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
+        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
 
 
 def test_an_expired_prescription_covers_nothing_even_before_the_job_runs(session, staff, time_machine):
@@ -60,7 +60,7 @@ def test_an_expired_prescription_covers_nothing_even_before_the_job_runs(session
     rx = approved(session, staff)
     time_machine.shift(timedelta(days=4))
     with pytest.raises(PrescriptionRequired):
-        prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
+        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
 
 
 def test_another_patients_prescription_covers_nothing(session, staff):
@@ -69,33 +69,33 @@ def test_another_patients_prescription_covers_nothing(session, staff):
     from consult.patients import of_user
 
     with pytest.raises(PrescriptionRequired):
-        prescriptions.authorize_use(session, patient_id=of_user(session=session, user=stranger).id,
+        dispensing.authorize_use(session=session, patient_id=of_user(session=session, user=stranger).id,
                                     drug_id=AMOXICILLIN, quantity=1, prescription_id=rx.id)
 
 
 def test_release_gives_units_back_exactly_once(session, staff):
     rx = approved(session, staff, quantity=30)
-    auth = prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
-    assert prescriptions.release(session, use_id=auth.use_id) is True
-    assert prescriptions.release(session, use_id=auth.use_id) is False
+    auth = dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=20)
+    assert dispensing.release(session=session, use_id=auth.use_id) is True
+    assert dispensing.release(session=session, use_id=auth.use_id) is False
     assert remaining(session, rx) == 30
 
 
 def test_dispensing_everything_closes_the_prescription(session, staff):
     rx = approved(session, staff, quantity=21)
-    auth = prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=21)
-    prescriptions.record_dispense(session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
+    auth = dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=21)
+    dispensing.record_dispense(session=session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
     session.refresh(rx)
     assert rx.status == "dispensed"
-    assert prescriptions.release(session, use_id=auth.use_id) is False
+    assert dispensing.release(session=session, use_id=auth.use_id) is False
     with pytest.raises(InvalidTransition):
-        prescriptions.record_dispense(session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
+        dispensing.record_dispense(session=session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
 
 
 def test_a_partial_dispense_leaves_the_prescription_approved(session, staff):
     rx = approved(session, staff, quantity=21)
-    auth = prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=7)
-    prescriptions.record_dispense(session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
+    auth = dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=7)
+    dispensing.record_dispense(session=session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
     session.refresh(rx)
     assert rx.status == "approved" and remaining(session, rx) == 14
 
@@ -103,13 +103,13 @@ def test_a_partial_dispense_leaves_the_prescription_approved(session, staff):
 def test_an_expired_prescription_cannot_be_dispensed(session, staff, time_machine):
     time_machine.move_to(utcnow(), tick=False)
     rx = approved(session, staff)
-    auth = prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=7)
+    auth = dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=7)
     time_machine.shift(timedelta(days=4))
     with pytest.raises(InvalidTransition):
-        prescriptions.record_dispense(session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
+        dispensing.record_dispense(session=session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
 
 
 def test_a_quantity_must_be_positive(session, staff):
     rx = approved(session, staff)
     with pytest.raises(Exception):
-        prescriptions.authorize_use(session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=0)
+        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=0)

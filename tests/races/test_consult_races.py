@@ -2,8 +2,8 @@
 
 import pytest
 
-from consult import consultations, prescriptions
-from consult.prescriptions import PrescriptionExhausted
+from consult import consultations, dispensing, prescriptions
+from consult.dispensing import PrescriptionExhausted
 from core.errors import DomainError
 from tests.factories.consult import AMOXICILLIN, approved_prescription, ensure_formulary, item, signed_prescription
 from tests.factories.identity import make_user
@@ -54,10 +54,10 @@ def test_thirty_two_purchases_of_one_unit_against_thirty_units_make_thirty(app, 
 
     def buy(i):
         with app.app_context(), committed.sessionmaker() as s, s.begin():
-            return prescriptions.authorize_use(s, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
+            return dispensing.authorize_use(session=s, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=1)
 
     results = race(32, buy)
-    wins = [r for r in results if isinstance(r, prescriptions.Authorization)]
+    wins = [r for r in results if isinstance(r, dispensing.Authorization)]
     assert len(wins) == 30
     assert all(isinstance(r, PrescriptionExhausted) for r in results if r not in wins)
     with committed.sessionmaker() as session:
