@@ -31,10 +31,10 @@ fuzz: install
 	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
 
 worker: install
-	$(BIN)/celery -A shop.jobs worker --loglevel INFO
+	$(BIN)/celery -A worker worker --loglevel INFO
 
 beat: install
-	$(BIN)/celery -A shop.jobs beat --loglevel INFO
+	$(BIN)/celery -A worker beat --loglevel INFO
 
 demo: seed
 	scripts/demo.sh

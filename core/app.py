@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
 from core import errors, logs, ratelimit
-from core.db import Database, finish_request_session
+from core.db import Database, finish_request_session, units_committed
 from core.schemas import ProblemSchema
 
 log = logging.getLogger("rxloop.app")
@@ -94,23 +94,26 @@ def _blueprints():
 
 def _register_unit_of_work(app: Flask) -> None:
     # Registered last, so it runs first among after_request hooks: the commit's outcome
-    # decides the response the client (and the access log) sees.
+    # decides the response the client (and the access log) sees. A constraint refusing the
+    # commit is no expected race (those are caught where they happen): it is an error of ours.
     @app.after_request
     def _commit_or_roll_back(response):
         try:
             finish_request_session(success=response.status_code < 400)
         except IntegrityError:
-            log.warning("commit refused by a constraint", exc_info=True)
-            return errors.problem("conflict", "The change conflicts with another one; nothing was saved.")
+            log.exception("commit refused by a constraint")
+            return errors.problem("internal-error", _not_saved("Something went wrong on our side"))
         except OperationalError:
             log.exception("commit failed")
-            return errors.problem("service-unavailable", "The database is unavailable; nothing was saved.")
+            return errors.problem("service-unavailable", _not_saved("The database is unavailable"))
         return response
 
-    app.register_error_handler(
-        IntegrityError,
-        lambda exc: errors.problem("conflict", "The change conflicts with another one; nothing was saved."),
-    )
+
+def _not_saved(cause: str) -> str:
+    if units_committed():
+        return (f"{cause}; the last step was not saved, earlier ones were. Repeat the request "
+                "(with the same Idempotency-Key) to see where it stands.")
+    return f"{cause}; nothing was saved."
 
 
 def _register_cli(app: Flask) -> None:

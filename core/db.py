@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -152,6 +152,21 @@ def current_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["rxloop.db"].sessionmaker()
     return g.db_session
+
+
+def end_unit_of_work(session: Session) -> None:
+    """Commit one unit of work of a use case that needs several (around a call to a payment
+    provider, say). Only such use cases call it, each at a boundary its docstring names; a
+    request remembers that part of it is already saved, so a later failure never claims
+    that nothing was."""
+    session.commit()
+    if has_request_context():
+        g.units_committed = g.get("units_committed", 0) + 1
+
+
+def units_committed() -> int:
+    """How many units of work this request has already committed before its last one."""
+    return g.get("units_committed", 0) if has_request_context() else 0
 
 
 def finish_request_session(success: bool) -> None:

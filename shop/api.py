@@ -8,7 +8,7 @@ from core.identity.access import public, requires
 from core.schemas import page_of
 from consult.api import fhir_json
 from consult.schemas import FhirResourceSchema
-from shop import cart, catalog, fhir, fulfilment, inventory, orders, payments
+from shop import cart, catalog, fhir, inventory, order_queries, orders
 from shop.schemas import (
     CancelInSchema, CartItemInSchema, CartSchema, IdempotencyHeaderSchema, LotInSchema, LotSchema,
     OrderInSchema, OrderQuerySchema, OrderSchema, ProductInSchema, ProductPatchSchema, ProductQuerySchema,
@@ -30,7 +30,7 @@ def _product(product):
 
 
 def _order(order):
-    return orders.describe(current_session(), [order])[0]
+    return order_queries.describe(session=current_session(), orders=[order])[0]
 
 
 # ---- catalogue -----------------------------------------------------------------------
@@ -82,7 +82,7 @@ def receive_lot(body):
 @catalog_blp.arguments(RecallInSchema)
 @catalog_blp.response(200, RecallSchema)
 def recall_lot(body, lot_id):
-    return inventory.recall(session=current_session(), actor_id=g.user.id, lot_id=lot_id,
+    return orders.recall_lot(session=current_session(), actor_id=g.user.id, lot_id=lot_id,
                             reason=body.get("reason"))
 
 
@@ -123,7 +123,7 @@ def delete_cart_item(product_id):
 @orders_blp.response(201, OrderSchema)
 @orders_blp.alt_response(200, schema=OrderSchema, description="The order this Idempotency-Key already made")
 def place_order(headers, body):
-    order, created = fulfilment.place(session=current_session(), user=g.user,
+    order, created = orders.place(session=current_session(), user=g.user,
                                       idempotency_key=headers["idempotency_key"], body=body)
     return _order(order), 201 if created else 200
 
@@ -134,15 +134,15 @@ def place_order(headers, body):
 @orders_blp.response(200, page_of(OrderSchema, "OrderPage"))
 def list_orders(args):
     session = current_session()
-    page = orders.list_for(session=session, user=g.user, **args)
-    return {"items": orders.describe(session, page.items), "next_cursor": page.next_cursor}
+    page = order_queries.list_for(session=session, user=g.user, **args)
+    return {"items": order_queries.describe(session=session, orders=page.items), "next_cursor": page.next_cursor}
 
 
 @orders_blp.route("/orders/<order_id>", methods=["GET"])
 @requires("patient", "pharmacist", "admin")
 @orders_blp.response(200, OrderSchema)
 def get_order(order_id):
-    return _order(orders.get(session=current_session(), user=g.user, order_id=order_id))
+    return _order(order_queries.get(session=current_session(), user=g.user, order_id=order_id))
 
 
 @orders_blp.route("/orders/<order_id>/cancel", methods=["POST"])
@@ -150,7 +150,7 @@ def get_order(order_id):
 @orders_blp.arguments(CancelInSchema)
 @orders_blp.response(200, OrderSchema)
 def cancel_order(body, order_id):
-    return _order(fulfilment.cancel(session=current_session(), user=g.user, order_id=order_id,
+    return _order(orders.cancel(session=current_session(), user=g.user, order_id=order_id,
                                     reason=body.get("reason")))
 
 
@@ -158,7 +158,7 @@ def cancel_order(body, order_id):
 @requires("pharmacist")
 @orders_blp.response(200, OrderSchema)
 def dispense_order(order_id):
-    return _order(fulfilment.dispense(session=current_session(), pharmacist=g.user, order_id=order_id))
+    return _order(orders.dispense(session=current_session(), pharmacist=g.user, order_id=order_id))
 
 
 @orders_blp.route("/orders/<order_id>/ship", methods=["POST"])
@@ -166,14 +166,14 @@ def dispense_order(order_id):
 @orders_blp.arguments(ShipInSchema)
 @orders_blp.response(200, OrderSchema)
 def ship_order(body, order_id):
-    return _order(fulfilment.ship(session=current_session(), user=g.user, order_id=order_id, **body))
+    return _order(orders.ship(session=current_session(), user=g.user, order_id=order_id, **body))
 
 
 @orders_blp.route("/orders/<order_id>/deliver", methods=["POST"])
 @requires("admin")
 @orders_blp.response(200, OrderSchema)
 def deliver_order(order_id):
-    return _order(fulfilment.deliver(session=current_session(), user=g.user, order_id=order_id))
+    return _order(orders.deliver(session=current_session(), user=g.user, order_id=order_id))
 
 
 @orders_blp.route("/orders/<order_id>/refund", methods=["POST"])
@@ -181,7 +181,7 @@ def deliver_order(order_id):
 @orders_blp.arguments(RefundInSchema)
 @orders_blp.response(200, OrderSchema)
 def refund_order(body, order_id):
-    return _order(fulfilment.refund(session=current_session(), admin=g.user, order_id=order_id,
+    return _order(orders.refund(session=current_session(), admin=g.user, order_id=order_id,
                                     amount=body.get("amount"), reason=body.get("reason")))
 
 
@@ -190,7 +190,7 @@ def refund_order(body, order_id):
 @orders_blp.response(200, WebhookAckSchema)
 def stripe_webhook():
     """Signed by Stripe; each event is applied once (replays are acknowledged and ignored)."""
-    return payments.receive_webhook(current_session(), payload=request.get_data(),
+    return orders.receive_webhook(session=current_session(), payload=request.get_data(),
                                     signature=request.headers.get("Stripe-Signature"))
 
 

@@ -1,7 +1,6 @@
 """Shop operator commands: run the jobs by hand, seed the demo catalogue."""
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from consult import demo as consult_demo
@@ -13,7 +12,9 @@ def _job_command(name):
     @click.command(name)
     @with_appcontext
     def command():
-        count = jobs.JOBS[name](current_app._get_current_object())
+        job, _every = jobs.JOBS[name]
+        with unit_of_work() as session:
+            count = job(session)
         click.echo(f"{name}: {count}")
 
     command.__doc__ = f"Run the {name} job once (the worker runs it on a schedule)."
@@ -40,10 +41,12 @@ def demo_loop(base_url, stripe_api_base):
     """Walk the whole loop against a running server, step by step, with the demo accounts."""
     from shop.demo_loop import Step, run
 
-    app = current_app._get_current_object()
+    def reconcile():
+        with unit_of_work() as session:
+            return jobs.reconcile_payments(session)
+
     try:
-        run(base_url, echo=click.echo, stripe_api_base=stripe_api_base,
-            reconcile=lambda: jobs.reconcile_payments(app))
+        run(base_url, echo=click.echo, stripe_api_base=stripe_api_base, reconcile=reconcile)
     except Step as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -8,7 +8,7 @@ from consult.models import Drug
 from core import audit
 from core.errors import NotFound
 from core.identity.models import User
-from shop import orders
+from shop import order_queries
 from shop.models import OrderLine
 
 # rxloop order status → FHIR R4 MedicationDispense.status (a required value set).
@@ -21,8 +21,8 @@ def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
     line = session.get(OrderLine, line_id)
     if line is None:
         raise NotFound("No such MedicationDispense.")
-    order = orders.get(session=session, user=user, order_id=line.order_id)
-    lots = orders.lines_of(session, [order])[order.id]
+    order = order_queries.get(session=session, user=user, order_id=line.order_id)
+    lots = order_queries.lines_of(session=session, orders=[order])[order.id]
     lots = next(d["lots"] for d in lots if d["id"] == line.id)
     drug = session.get(Drug, line.drug_id)
     resource = {

@@ -116,8 +116,9 @@ def take_out(session: Session, allocation: LotAllocation) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) -> dict:
-    """Stop a lot for good; flag every order holding it and list who already received it."""
+def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) -> tuple[InventoryLot, list]:
+    """Stop a lot for good. Returns it with every (order, allocation status, quantity) holding
+    or having received it; flagging those orders is shop.orders'."""
     lot = session.get(InventoryLot, lot_id)
     if lot is None:
         raise NotFound("No such lot.")
@@ -129,13 +130,27 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
         .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
         .where(LotAllocation.lot_id == lot.id, LotAllocation.status != "released")
         .order_by(Order.created_at)).all()
-    orders = []
-    for order, status, quantity in holders:
-        order.flagged = True
-        order.flag_reason = f"Lot {lot.lot_number} recalled"
-        orders.append({"order_id": order.id, "status": order.status, "patient_id": order.patient_id,
-                       "allocation": status, "quantity": quantity})
     audit.record(session, actor_id=actor_id, action="lot.recalled", subject_type="lot", subject_id=lot.id,
-                 detail={"orders_flagged": len(orders)})
-    return {"lot": lot, "orders": orders,
-            "dispensed_to_patients": sorted({o["patient_id"] for o in orders if o["allocation"] == "dispensed"})}
+                 detail={"orders_flagged": len(holders)})
+    return lot, holders
+
+
+def swap_ineligible(session: Session, lines: list[OrderLine]) -> bool:
+    """Swap packs held on a lot that was recalled, or no longer outlasts the therapy, for
+    packs of an eligible lot (FEFO). Returns whether anything was swapped."""
+    today = utcnow().date()
+    swapped = False
+    for line in lines:
+        for allocation, lot in session.execute(
+                select(LotAllocation, InventoryLot).join(InventoryLot, InventoryLot.id == LotAllocation.lot_id)
+                .where(LotAllocation.order_line_id == line.id, LotAllocation.status == "reserved")):
+            if not lot.recalled and lot.expiry_date >= earliest_acceptable_expiry(today, line.days_supply):
+                continue
+            release(session, allocation)
+            for replacement in reserve(session, product_id=line.product_id, quantity=allocation.quantity,
+                                       days_supply=line.days_supply):
+                session.add(LotAllocation(order_line_id=line.id, lot_id=replacement.lot_id,
+                                          quantity=replacement.quantity, status="reserved"))
+            swapped = True
+    session.flush()
+    return swapped

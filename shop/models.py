@@ -173,3 +173,27 @@ class Refund(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentStep(Base):
+    """One call to the payment provider, recorded (and committed) before it is made.
+
+    The outbox of payments: a step is `pending` until the provider's answer is recorded in a
+    later unit of work, `succeeded` or `failed` after. A crash in between leaves it pending,
+    and the reconcile job asks the provider what became of it. The idempotency key, derived
+    from the order, goes with the call, so asking again never does the thing twice."""
+
+    __tablename__ = "payment_steps"
+    __table_args__ = (Index("ix_payment_steps_order_id", "order_id"),
+                      Index("ix_payment_steps_status_created", "status", "created_at"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pst"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # open, capture, cancel, refund
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    amount: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, succeeded, failed
+    provider_ref: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]

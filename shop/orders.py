@@ -1,24 +1,27 @@
-"""Orders: idempotent checkout that honours prescriptions, listing, cancel and expiry."""
+"""Orders: every change of an order's state, in one place.
 
-import hashlib
-import json
+The use cases — place, cancel, expire, dispense, ship, deliver, refund, recall, apply a payment
+event, reconcile — and nothing else move an order. Those that call the payment provider do it
+in named units of work: the call is recorded as a pending payment step and committed before it
+is made (`end_unit_of_work`), and its answer applied in the next unit. A crash between two
+units leaves a pending step, which `reconcile` finishes or undoes. No stock or prescription row
+is locked across a call to the provider.
+"""
+
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult import patients
 from consult import dispensing
 from core import audit
-from core.db import utcnow
-from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.db import end_unit_of_work, utcnow
+from core.errors import Conflict, InvalidTransition, NotFound
 from core.identity.models import User
-from core.pagination import Page, paginate
 from core.states import StateMachine
-from shop import catalog, inventory
-from shop.models import CartLine, InventoryLot, LotAllocation, Order, OrderLine, Product
+from shop import checkout, inventory, order_queries, payments
+from shop.models import LotAllocation, Order, OrderLine, PaymentStep, Refund
+from shop.stripe_gateway import CANCELLABLE, Intent, PaymentStateError
 
 LIFECYCLE = StateMachine("order", {
     "pending_payment": {"paid", "cancelled", "expired"},
@@ -28,166 +31,35 @@ LIFECYCLE = StateMachine("order", {
     "delivered": {"refunded"},
     "cancelled": set(), "expired": set(), "refunded": set(),
 })
-CONSULTATION_URL = "/api/v1/consultations"
+OPEN = ("pending_payment", "paid")
+CLOSED = ("cancelled", "expired", "refunded")
+CANCELLABLE_BY_PATIENT = OPEN
+# A step younger than this may still be waiting for its answer in a live request.
+STEP_GRACE = timedelta(minutes=2)
+# How far back reconcile looks at the provider for intents no order keeps.
+STRAY_INTENT_WINDOW = timedelta(days=2)
 
 
-def request_fingerprint(body: dict) -> str:
-    """The same key must come with the same request: compare canonical JSON digests."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def lock(session: Session, order_id: str) -> Order | None:
+    """The order's own row, locked for its transition (SELECT … FOR UPDATE on PostgreSQL)."""
+    return session.scalar(select(Order).where(Order.id == order_id).with_for_update()
+                          .execution_options(populate_existing=True))
 
 
-def _existing(session: Session, user: User, key: str, fingerprint: str) -> Order | None:
-    order = session.scalar(select(Order).where(Order.user_id == user.id, Order.idempotency_key == key))
-    if order is not None and order.request_hash != fingerprint:
-        raise Conflict("This Idempotency-Key was used with a different request.")
-    return order
-
-
-def checkout(*, session: Session, user: User, idempotency_key: str, body: dict,
-             now: datetime | None = None) -> tuple[Order, bool]:
-    """Create an order, or return the one this key already made (and False).
-
-    One transaction: the key is claimed first, then every Rx line gets a prescription
-    authorisation and every line a FEFO reservation. Any refusal rolls all of it back.
-    """
-    now = now or utcnow()
-    fingerprint = request_fingerprint(body)
-    found = _existing(session, user, idempotency_key, fingerprint)
-    if found is not None:
-        return found, False
-    patient = patients.of_user(session=session, user=user)
-    from_cart = body.get("items") is None
-    wanted = body.get("items") or [
-        {"product_id": c.product_id, "quantity": c.quantity, "prescription_id": c.prescription_id}
-        for c in session.scalars(select(CartLine).where(CartLine.user_id == user.id)
-                                 .order_by(CartLine.updated_at, CartLine.product_id))]
-    if not wanted:
-        raise ValidationFailed("Nothing to order: the cart is empty.", errors={"items": ["No items."]})
-    if len({w["product_id"] for w in wanted}) != len(wanted):
-        raise ValidationFailed("A product appears twice.", errors={"items": ["Each product once."]})
-
-    order = Order(user_id=user.id, patient_id=patient.id, status="pending_payment",
-                  idempotency_key=idempotency_key, request_hash=fingerprint, currency="",
-                  shipping_address=body["shipping_address"],
-                  expires_at=now + timedelta(minutes=current_app.config["ORDER_TTL_MINUTES"]))
-    try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its order.
-        return _existing(session, user, idempotency_key, fingerprint), False
-
-    currencies, total = set(), 0
-    for position, wanted_line in enumerate(wanted):
-        product = catalog.get(session=session, product_id=wanted_line["product_id"])
-        line = _order_line(session, order, patient.id, position, wanted_line, product)
-        currencies.add(product.currency)
-        total += line.line_total
-    if len(currencies) != 1:
-        raise ValidationFailed("All items must be priced in one currency.", errors={"items": ["Mixed currencies."]})
-    order.currency, order.total_amount = currencies.pop(), total
-    if from_cart:
-        for cart_line in session.scalars(select(CartLine).where(CartLine.user_id == user.id)):
-            session.delete(cart_line)
-    session.flush()
-    audit.record(session, actor_id=user.id, action="order.created", subject_type="order",
-                 subject_id=order.id, detail={"lines": len(wanted), "total": total})
-    return order, True
-
-
-def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict,
-                product: Product) -> OrderLine:
-    drug = catalog.drug_of(session, product)
-    units = wanted["quantity"] * product.pack_size
-    line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
-                     quantity=wanted["quantity"], units=units, unit_price=product.price_amount,
-                     line_total=product.price_amount * wanted["quantity"],
-                     needs_prescription=catalog.needs_prescription(drug))
-    if line.needs_prescription:
-        try:
-            authorization = dispensing.authorize_use(session=session, patient_id=patient_id, drug_id=drug.id, quantity=units,
-                                             prescription_id=wanted.get("prescription_id"), reference=order.id)
-        except dispensing.PrescriptionRequired:
-            raise dispensing.PrescriptionRequired(
-                f"{product.name} is a prescription medicine.",
-                errors={f"items.{position}.prescription_id": [
-                    "An approved, unexpired prescription of yours covering this quantity is required."]},
-                product_id=product.id, consultation_url=CONSULTATION_URL,
-                consultation_request=_consultation_request(product)) from None
-        except dispensing.PrescriptionExhausted as exc:
-            raise dispensing.PrescriptionExhausted(exc.detail, product_id=product.id, consultation_url=CONSULTATION_URL,
-                                           consultation_request=_consultation_request(product),
-                                           **exc.extra) from None
-        line.prescription_id = authorization.prescription_id
-        line.prescription_use_id = authorization.use_id
-        line.days_supply = authorization.days_supply
-    session.add(line)
-    session.flush()
-    for allocation in inventory.reserve(session, product_id=product.id, quantity=line.quantity,
-                                        days_supply=line.days_supply):
-        session.add(LotAllocation(order_line_id=line.id, lot_id=allocation.lot_id,
-                                  quantity=allocation.quantity, status="reserved"))
-    return line
-
-
-def _consultation_request(product) -> dict:
-    """A ready body for POST /api/v1/consultations: the loop back to a doctor."""
-    return {"chief_complaint": f"Prescription for {product.name}", "symptoms": [], "is_follow_up": True,
-            "requested_product_ids": [product.id]}
-
-
-# ---- reading -------------------------------------------------------------------------
-
-def get(*, session: Session, user: User, order_id: str) -> Order:
-    """Patients see their own orders only; pharmacists and admins see all."""
-    order = session.get(Order, order_id)
-    if order is None or (user.role == "patient" and order.user_id != user.id):
-        raise NotFound("No such order.")
-    if user.role == "doctor":
+def _locked(session: Session, order_id: str) -> Order:
+    order = lock(session, order_id)
+    if order is None:
         raise NotFound("No such order.")
     return order
 
 
-def list_for(*, session: Session, user: User, status: str | None, limit: int | None,
-             cursor: str | None) -> Page:
-    stmt = select(Order)
-    if user.role == "patient":
-        stmt = stmt.where(Order.user_id == user.id)
-    elif user.role not in ("pharmacist", "admin"):
-        raise Forbidden("Orders are for patients, pharmacists and admins.")
-    if status:
-        stmt = stmt.where(Order.status == status)
-    return paginate(session, stmt, keys=(Order.created_at, Order.id), limit=limit, cursor=cursor,
-                    descending=user.role == "patient")
+def _close(session: Session, order: Order, target: str, *, actor_id: str | None, **values) -> None:
+    """Move an open order to cancelled, expired or refunded and give back what it holds."""
+    LIFECYCLE.advance(session, order, target, closed_at=utcnow(), **values)
+    _release_holds(session, order, actor_id=actor_id)
 
 
-def lines_of(session: Session, orders: list[Order]) -> dict[str, list[dict]]:
-    """Order lines with their lot allocations, for many orders in two queries."""
-    ids = [o.id for o in orders]
-    lines: dict[str, list[dict]] = {i: [] for i in ids}
-    if not ids:
-        return lines
-    line_rows = list(session.scalars(select(OrderLine).where(OrderLine.order_id.in_(ids))
-                                     .order_by(OrderLine.order_id, OrderLine.position)))
-    allocations: dict[str, list] = {}
-    for allocation, lot in session.execute(
-            select(LotAllocation, InventoryLot).join(InventoryLot, InventoryLot.id == LotAllocation.lot_id)
-            .where(LotAllocation.order_line_id.in_([line.id for line in line_rows]))
-            .order_by(LotAllocation.created_at, LotAllocation.id)):
-        allocations.setdefault(allocation.order_line_id, []).append(
-            {"lot_id": lot.id, "lot_number": lot.lot_number, "expiry_date": lot.expiry_date,
-             "quantity": allocation.quantity, "status": allocation.status})
-    for line in line_rows:
-        lines[line.order_id].append({**{c.key: getattr(line, c.key) for c in OrderLine.__table__.columns},
-                                     "lots": allocations.get(line.id, [])})
-    return lines
-
-
-# ---- giving stock and prescriptions back ---------------------------------------------
-
-def release_holds(session: Session, order: Order, *, actor_id: str | None) -> None:
+def _release_holds(session: Session, order: Order, *, actor_id: str | None) -> None:
     """Return reserved lots and prescription units. Each release is conditional: exactly once."""
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
     for allocation in session.scalars(select(LotAllocation).where(
@@ -198,32 +70,440 @@ def release_holds(session: Session, order: Order, *, actor_id: str | None) -> No
             dispensing.release(session=session, use_id=line.prescription_use_id, actor_id=actor_id)
 
 
-def due_for_expiry(session: Session, now: datetime) -> list[str]:
-    return list(session.scalars(select(Order.id).where(Order.status == "pending_payment",
-                                                       Order.expires_at <= now).order_by(Order.expires_at)))
+# ---- placing an order ----------------------------------------------------------------
+
+def place(*, session: Session, user: User, idempotency_key: str, body: dict) -> tuple[Order, bool]:
+    """Checkout, in three units of work when payments are on:
+    1. the order, its prescription units and stock held, and the `open` step (committed);
+    2. the PaymentIntent opened at the provider under that step's idempotency key;
+    3. the intent recorded on the order (committed with the request).
+    If the provider fails, the order stands and says so (its payment error); repeating the
+    request with the same key, or the reconcile job, opens the payment."""
+    order, created = checkout.create_order(session=session, user=user, idempotency_key=idempotency_key,
+                                           body=body)
+    if order.status == "pending_payment" and order.payment_intent_id is None and payments.enabled():
+        order = _open_payment(session, order)
+    return order, created
 
 
-def expire(session: Session, order: Order, now: datetime) -> None:
-    """An unpaid order past its time gives back its stock and prescription units."""
-    LIFECYCLE.advance(session, order, "expired", closed_at=now)
-    release_holds(session, order, actor_id=None)
-    audit.record(session, actor_id=None, action="order.expired", subject_type="order",
+def _open_payment(session: Session, order: Order) -> Order:
+    step = payments.begin(session=session, order=order, kind="open", amount=order.total_amount)
+    end_unit_of_work(session)
+    try:
+        intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
+                                                  order_id=order.id, idempotency_key=step.idempotency_key)
+    except payments.PROVIDER_ERRORS as exc:
+        order = _locked(session, order.id)
+        payments.failed(session=session, step=step, error=exc)
+        if order.payment_intent_id is None:
+            order.payment_error = "The payment could not be opened yet; it will be retried. Try again shortly."
+        return order
+    order = _locked(session, order.id)
+    _record_intent(session, order, step, intent)
+    return order
+
+
+def _record_intent(session: Session, order: Order, step: PaymentStep, intent: Intent) -> None:
+    payments.succeeded(session=session, step=step, provider_ref=intent.id)
+    if order.status != "pending_payment" or order.payment_intent_id is not None:
+        return  # the order moved on or has its intent: reconcile cancels this stray one
+    order.payment_intent_id, order.payment_client_secret = intent.id, intent.client_secret
+    order.payment_status, order.payment_error = "requires_payment_method", None
+    audit.record(session, actor_id=None, action="payment.intent_created", subject_type="order",
+                 subject_id=order.id, detail={"amount": order.total_amount})
+
+
+# ---- cancelling and expiring ---------------------------------------------------------
+
+def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -> Order:
+    """Cancel an order not yet dispensed (its patient) or any open one (staff). An authorisation
+    is cancelled at the provider first, a capture refunded, each as its own recorded step."""
+    order = order_queries.get(session=session, user=user, order_id=order_id)
+    if user.role == "patient" and order.status not in CANCELLABLE_BY_PATIENT:
+        raise InvalidTransition("An order can be cancelled by its patient only before dispensing.",
+                                current_status=order.status, target_status="cancelled")
+    order = _locked(session, order.id)
+    LIFECYCLE.check(order.status, "cancelled")
+    order = _give_money_back(session, order, doing="cancelling the order")
+    _close(session, order, "cancelled", actor_id=user.id, cancel_reason=reason)
+    audit.record(session, actor_id=user.id, action="order.cancelled", subject_type="order",
+                 subject_id=order.id, detail={"by": user.role})
+    return order
+
+
+def _give_money_back(session: Session, order: Order, *, doing: str) -> Order:
+    """Release an authorisation or refund a capture, whichever the order holds; returns the
+    order locked again once the provider has answered."""
+    if order.payment_intent_id and order.payment_status in ("requires_payment_method", "authorized"):
+        return _cancel_authorisation(session, order, doing=doing)
+    if order.payment_status in ("captured", "partially_refunded"):
+        return _refund(session, order, amount=None, actor_id=None, reason=doing, doing=doing)
+    return order
+
+
+def _cancel_authorisation(session: Session, order: Order, *, doing: str) -> Order:
+    """Two units of work: the `cancel` step committed, then the provider's answer applied."""
+    step = payments.begin(session=session, order=order, kind="cancel")
+    end_unit_of_work(session)
+    try:
+        payments.gateway().cancel(order.payment_intent_id, idempotency_key=step.idempotency_key)
+    except payments.PROVIDER_ERRORS as exc:
+        _record_failure(session, step, exc)
+        raise payments.problem_for(exc, doing) from None
+    order = _locked(session, order.id)
+    payments.succeeded(session=session, step=step)
+    _authorisation_cancelled(session, order)
+    return order
+
+
+def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None:
+    """The provider refused: say so on the step, in a unit of work of its own (the request that
+    made the call is about to be refused and rolled back)."""
+    session.rollback()
+    payments.failed(session=session, step=session.get(PaymentStep, step.id), error=exc)
+    end_unit_of_work(session)
+
+
+def _authorisation_cancelled(session: Session, order: Order) -> None:
+    if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
+        order.payment_status = "canceled"
+        audit.record(session, actor_id=None, action="payment.authorisation_cancelled", subject_type="order",
+                     subject_id=order.id, detail={})
+
+
+def expire_unpaid(*, session: Session, now: datetime | None = None) -> int:
+    """The expiry job, one order per unit of work: lock it, cancel any authorisation that slipped
+    in, then expire it and give back what it held. A late payment webhook takes the same row
+    lock, so an order is never both expired and paid."""
+    now = now or utcnow()
+    expired = 0
+    for order_id in list(session.scalars(select(Order.id).where(
+            Order.status == "pending_payment", Order.expires_at <= now).order_by(Order.expires_at))):
+        order = lock(session, order_id)
+        if order.status == "pending_payment" and order.expires_at <= now:
+            try:
+                order = _give_money_back(session, order, doing="expiring the order")
+            except (payments.PaymentFailed, Conflict):
+                continue  # the provider is away: the next run tries again
+            _close(session, order, "expired", actor_id=None)
+            audit.record(session, actor_id=None, action="order.expired", subject_type="order",
+                         subject_id=order.id, detail={})
+            expired += 1
+        end_unit_of_work(session)
+    return expired
+
+
+# ---- dispensing, shipping, delivering ------------------------------------------------
+
+def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
+    """Dispense a paid order, in two units of work:
+    1. re-check safety, swap packs held on lots no longer eligible, record the `capture` step;
+    2. record the prescription units dispensed, capture the payment, take the packs off the
+       shelf (recording their lots per line) and mark the order dispensed.
+    Nothing of the second unit stands if any part refuses; the lot rows are touched only after
+    the provider has answered. A capture whose unit was lost is found by reconcile."""
+    order = _locked(session, order_id)
+    LIFECYCLE.check(order.status, "dispensed")
+    lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
+                                 .order_by(OrderLine.position)))
+    for prescription_id in sorted({line.prescription_id for line in lines if line.prescription_id}):
+        dispensing.ensure_safe_to_dispense(session=session, prescription_id=prescription_id)
+    inventory.swap_ineligible(session, lines)
+    step = None
+    if order.payment_status == "authorized":
+        step = payments.begin(session=session, order=order, kind="capture", amount=order.total_amount)
+    end_unit_of_work(session)
+
+    order = _locked(session, order_id)
+    LIFECYCLE.check(order.status, "dispensed")
+    now = utcnow()
+    for line in lines:
+        if line.prescription_use_id:
+            dispensing.record_dispense(session=session, use_id=line.prescription_use_id,
+                                       pharmacist_id=pharmacist.id, now=now)
+    if step is not None and order.payment_status == "authorized":
+        try:
+            intent = payments.gateway().capture(order.payment_intent_id, amount=order.total_amount,
+                                                idempotency_key=step.idempotency_key)
+        except payments.PROVIDER_ERRORS as exc:
+            _record_failure(session, step, exc)
+            raise payments.problem_for(exc, "capturing the payment") from None
+        payments.succeeded(session=session, step=step, provider_ref=intent.id)
+        _captured(session, order, intent.amount_received or order.total_amount)
+    for allocation in session.scalars(select(LotAllocation).where(
+            LotAllocation.order_line_id.in_([line.id for line in lines]), LotAllocation.status == "reserved")):
+        inventory.take_out(session, allocation)
+    LIFECYCLE.advance(session, order, "dispensed", dispensed_at=now, dispensed_by=pharmacist.id)
+    audit.record(session, actor_id=pharmacist.id, action="order.dispensed", subject_type="order",
+                 subject_id=order.id, detail={"lines": len(lines), "captured": order.amount_captured})
+    return order
+
+
+def _captured(session: Session, order: Order, amount: int) -> None:
+    order.amount_captured, order.payment_status, order.payment_error = amount, "captured", None
+    audit.record(session, actor_id=None, action="payment.captured", subject_type="order",
+                 subject_id=order.id, detail={"amount": amount})
+
+
+def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_number: str) -> Order:
+    order = _locked(session, order_id)
+    LIFECYCLE.advance(session, order, "shipped", carrier=carrier, tracking_number=tracking_number,
+                      shipped_at=utcnow())
+    audit.record(session, actor_id=user.id, action="order.shipped", subject_type="order",
+                 subject_id=order.id, detail={"carrier": carrier})
+    return order
+
+
+def deliver(*, session: Session, user: User, order_id: str) -> Order:
+    order = _locked(session, order_id)
+    LIFECYCLE.advance(session, order, "delivered", delivered_at=utcnow())
+    audit.record(session, actor_id=user.id, action="order.delivered", subject_type="order",
                  subject_id=order.id, detail={})
+    return order
 
 
-def describe(session: Session, orders: list[Order]) -> list[dict]:
-    """Orders as the API shows them (lines and lots loaded for the whole page at once)."""
-    lines = lines_of(session, orders)
-    described = []
-    for order in orders:
-        described.append({
-            **{c.key: getattr(order, c.key) for c in Order.__table__.columns},
-            "items": lines[order.id],
-            "total": {"amount": order.total_amount, "currency": order.currency},
-            "payment": {"provider": "stripe", "status": order.payment_status,
-                        "payment_intent_id": order.payment_intent_id,
-                        "client_secret": order.payment_client_secret if order.status == "pending_payment" else None,
-                        "amount_captured": order.amount_captured, "amount_refunded": order.amount_refunded,
-                        "error": order.payment_error},
-        })
-    return described
+def recall_lot(*, session: Session, actor_id: str, lot_id: str, reason: str | None) -> dict:
+    """Recall a lot: flag every order holding it and list who already received it."""
+    lot, holders = inventory.recall(session=session, actor_id=actor_id, lot_id=lot_id, reason=reason)
+    listed = []
+    for order, status, quantity in holders:
+        order.flagged, order.flag_reason = True, f"Lot {lot.lot_number} recalled"
+        listed.append({"order_id": order.id, "status": order.status, "patient_id": order.patient_id,
+                       "allocation": status, "quantity": quantity})
+    return {"lot": lot, "orders": listed,
+            "dispensed_to_patients": sorted({o["patient_id"] for o in listed if o["allocation"] == "dispensed"})}
+
+
+# ---- money back ----------------------------------------------------------------------
+
+def refund(*, session: Session, admin: User, order_id: str, amount: int | None, reason: str | None) -> Order:
+    """Refund captured money, fully or in part; a full refund moves the order to refunded.
+    An order only authorised (paid, not yet captured) is refunded by cancelling the authorisation."""
+    order = _locked(session, order_id)
+    LIFECYCLE.check(order.status, "refunded")
+    if order.payment_status == "authorized":
+        if amount not in (None, order.total_amount):
+            raise Conflict("Nothing is captured yet: only the whole authorisation can be released.")
+        order = _cancel_authorisation(session, order, doing="cancelling the authorisation")
+        _close(session, order, "refunded", actor_id=admin.id)
+        amount = order.total_amount
+    else:
+        amount = payments.refundable(order, amount)
+        order = _refund(session, order, amount=amount, actor_id=admin.id, reason=reason, doing="refunding")
+        if order.amount_refunded >= order.amount_captured:
+            LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
+    audit.record(session, actor_id=admin.id, action="order.refunded", subject_type="order",
+                 subject_id=order.id, detail={"amount": amount, "total_refunded": order.amount_refunded})
+    return order
+
+
+def _refund(session: Session, order: Order, *, amount: int | None, actor_id: str | None,
+            reason: str | None, doing: str) -> Order:
+    """Two units of work: the `refund` step committed, then the provider's answer applied."""
+    amount = payments.refundable(order, amount)
+    step = payments.begin(session=session, order=order, kind="refund", amount=amount)
+    end_unit_of_work(session)
+    try:
+        result = payments.gateway().refund(order.payment_intent_id, amount=amount,
+                                           idempotency_key=step.idempotency_key)
+    except payments.PROVIDER_ERRORS as exc:
+        _record_failure(session, step, exc)
+        raise payments.problem_for(exc, doing) from None
+    order = _locked(session, order.id)
+    payments.succeeded(session=session, step=step, provider_ref=result.id)
+    session.add(Refund(order_id=order.id, provider_refund_id=result.id, amount=amount, reason=reason,
+                       created_by=actor_id))
+    order.amount_refunded += amount
+    order.payment_status = "refunded" if order.amount_refunded >= order.amount_captured else "partially_refunded"
+    return order
+
+
+# ---- what the provider tells us -------------------------------------------------------
+
+def receive_webhook(*, session: Session, payload: bytes, signature: str | None) -> dict:
+    """A signed provider event, applied once: a replay is acknowledged and changes nothing."""
+    event = payments.verify_webhook(payload=payload, signature=signature)
+    record = payments.first_delivery(session=session, event=event)
+    if record is None:
+        return {"received": True, "duplicate": True}
+    record.order_id, record.outcome = apply_payment_event(session=session, event=event)
+    return {"received": True, "duplicate": False}
+
+
+def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, str]:
+    """Apply what the provider says happened; never moves an order backwards."""
+    kind, obj = event["type"], event["data"]["object"]
+    intent_id = obj.get("payment_intent") if obj.get("object") == "charge" else obj.get("id")
+    order_id = (obj.get("metadata") or {}).get("order_id") if obj.get("object") == "payment_intent" else None
+    if order_id is None and intent_id:
+        order_id = session.scalar(select(Order.id).where(Order.payment_intent_id == intent_id))
+    order = lock(session, order_id) if order_id else None
+    if order is None:
+        return order_id, "ignored: no matching order"
+    if kind == "charge.refunded":
+        return order.id, _refunded_at_provider(session, order, obj)
+    if not kind.startswith("payment_intent."):
+        return order.id, "ignored: event type not handled"
+    if order.payment_intent_id not in (None, intent_id):
+        return order.id, "ignored: not this order's payment"
+    if kind == "payment_intent.payment_failed":
+        if order.status != "pending_payment":
+            return order.id, "ignored: order already moved on"
+        error = obj.get("last_payment_error") or {}
+        order.payment_error = (error.get("message") or "The card was declined.")[:500]
+        order.payment_status = "requires_payment_method"
+        return order.id, "payment failed"
+    if kind == "payment_intent.canceled":
+        _authorisation_cancelled(session, order)
+        if order.status in OPEN:
+            _close(session, order, "cancelled", actor_id=None,
+                   cancel_reason="The payment authorisation was cancelled.")
+        return order.id, "authorisation cancelled"
+    status = obj.get("status")
+    authorised = kind == "payment_intent.amount_capturable_updated" or status == "requires_capture"
+    captured = kind == "payment_intent.succeeded" or status == "succeeded"
+    if not (authorised or captured):
+        return order.id, "ignored: nothing to apply"
+    if order.status in ("expired", "cancelled"):
+        # A late authorisation for an order that no longer exists: never keep the money.
+        if order.payment_status != "canceled":
+            _cancel_authorisation(session, order, doing="cancelling a late authorisation")
+        return order.id, "late authorisation cancelled"
+    if order.status == "pending_payment":
+        LIFECYCLE.advance(session, order, "paid", paid_at=utcnow())
+        order.payment_status, order.payment_error = "authorized", None
+        audit.record(session, actor_id=None, action="order.paid", subject_type="order",
+                     subject_id=order.id, detail={"amount": order.total_amount})
+    if captured and order.payment_status == "authorized" and int(obj.get("amount_received") or 0) > 0:
+        order.payment_status, order.amount_captured = "captured", int(obj["amount_received"])
+    return order.id, "applied"
+
+
+def _refunded_at_provider(session: Session, order: Order, charge: dict) -> str:
+    refunded = int(charge.get("amount_refunded") or 0)
+    if refunded <= order.amount_refunded:
+        return "ignored: no more refunded than recorded"
+    order.amount_refunded = refunded
+    captured = order.amount_captured or int(charge.get("amount_captured") or 0)
+    order.payment_status = "refunded" if refunded >= captured else "partially_refunded"
+    if refunded >= captured and LIFECYCLE.allowed(order.status, "refunded"):
+        LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
+    return "refund recorded"
+
+
+# ---- reconcile: finish or undo what a crash or a lost webhook left -------------------
+
+def reconcile(*, session: Session, now: datetime | None = None) -> dict:
+    """The payments repair job, one order per unit of work. In order:
+    1. pending steps (a call whose answer was never recorded): ask the provider and apply it;
+    2. unpaid orders with no intent: open one (or leave them to expire);
+    3. unpaid orders whose authorisation webhook was lost: apply the authorisation;
+    4. intents no open order keeps (by their metadata): cancel them.
+    Returns how many of each it handled."""
+    now = now or utcnow()
+    done = {"steps": 0, "opened": 0, "authorised": 0, "stray_cancelled": 0}
+    for step in payments.pending_steps(session=session, started_before=now - STEP_GRACE):
+        done["steps"] += _guarded(session, lambda step=step: _finish_step(session, step.id))
+    for order_id in list(session.scalars(select(Order.id).where(
+            Order.status == "pending_payment", Order.payment_intent_id.is_(None), Order.expires_at > now,
+            Order.created_at < now - STEP_GRACE))):
+        done["opened"] += _guarded(session, lambda order_id=order_id: _reopen(session, order_id))
+    for order_id in list(session.scalars(select(Order.id).where(
+            Order.status == "pending_payment", Order.payment_intent_id.is_not(None)))):
+        done["authorised"] += _guarded(session, lambda order_id=order_id: _recheck_intent(session, order_id))
+    intents = payments.gateway().list_intents(created_after=int((now - STRAY_INTENT_WINDOW).timestamp()))
+    for intent in intents:
+        done["stray_cancelled"] += _guarded(session, lambda intent=intent: _cancel_if_stray(session, intent))
+    return done
+
+
+def _guarded(session: Session, repair) -> int:
+    """One repair in its own unit of work; a provider failure leaves it for the next run."""
+    try:
+        changed = repair()
+    except (payments.PROVIDER_ERRORS + (payments.PaymentFailed, payments.CardDeclined, Conflict)):
+        session.rollback()
+        return 0
+    end_unit_of_work(session)
+    return int(bool(changed))
+
+
+def _finish_step(session: Session, step_id: str) -> bool:
+    step = payments.lock_step(session=session, step_id=step_id)
+    if step is None or step.status != "pending":
+        return False
+    order = _locked(session, step.order_id)
+    if step.kind == "open":
+        intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
+                                                  order_id=order.id, idempotency_key=step.idempotency_key)
+        _record_intent(session, order, step, intent)
+        return True
+    intent = payments.gateway().retrieve_intent(order.payment_intent_id)
+    if step.kind == "capture":
+        if intent.status == "succeeded":  # taken, but the dispense that asked was lost
+            payments.succeeded(session=session, step=step, provider_ref=intent.id)
+            if order.payment_status == "authorized":
+                _captured(session, order, intent.amount_received or step.amount)
+        else:
+            payments.failed(session=session, step=step, error=f"not captured: the payment is {intent.status}")
+        return True
+    if step.kind == "cancel":
+        if intent.status != "canceled":
+            payments.gateway().cancel(intent.id, idempotency_key=step.idempotency_key)
+        payments.succeeded(session=session, step=step)
+        apply_payment_event(session=session, event={"type": "payment_intent.canceled", "data": {"object": {
+            "object": "payment_intent", "id": intent.id, "metadata": {"order_id": order.id}}}})
+        return True
+    # A refund whose answer was lost: ask again under its key (the provider answers the first).
+    result = payments.gateway().refund(intent.id, amount=step.amount, idempotency_key=step.idempotency_key)
+    payments.succeeded(session=session, step=step, provider_ref=result.id)
+    session.add(Refund(order_id=order.id, provider_refund_id=result.id, amount=step.amount,
+                       reason="recorded by reconcile", created_by=None))
+    order.amount_refunded += step.amount
+    order.payment_status = "refunded" if order.amount_refunded >= order.amount_captured else "partially_refunded"
+    return True
+
+
+def _reopen(session: Session, order_id: str) -> bool:
+    order = _locked(session, order_id)
+    if order.status != "pending_payment" or order.payment_intent_id is not None:
+        return False
+    step = payments.begin(session=session, order=order, kind="open", amount=order.total_amount)
+    end_unit_of_work(session)
+    intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
+                                              order_id=order.id, idempotency_key=step.idempotency_key)
+    _record_intent(session, _locked(session, order_id), step, intent)
+    return True
+
+
+def _recheck_intent(session: Session, order_id: str) -> bool:
+    order = _locked(session, order_id)
+    if order.status != "pending_payment":
+        return False
+    intent = payments.gateway().retrieve_intent(order.payment_intent_id)
+    if intent.status not in ("requires_capture", "canceled"):
+        return False
+    kind = "payment_intent.canceled" if intent.status == "canceled" else "payment_intent.amount_capturable_updated"
+    apply_payment_event(session=session, event={"type": kind, "data": {"object": {
+        "object": "payment_intent", "id": intent.id, "status": intent.status, "metadata": {"order_id": order.id}}}})
+    return True
+
+
+def _cancel_if_stray(session: Session, intent: Intent) -> bool:
+    """An intent is stray when no open order keeps it: its order is gone or closed, or holds
+    another intent. A stray authorisation is cancelled, so no money is held for nothing."""
+    if intent.status not in CANCELLABLE:
+        return False
+    order_id = intent.metadata.get("order_id")
+    order = lock(session, order_id) if order_id else None
+    if order is not None and order.payment_intent_id == intent.id and order.status in OPEN:
+        return False
+    try:
+        payments.gateway().cancel(intent.id, idempotency_key=f"{intent.id}:stray-cancel")
+    except PaymentStateError:
+        return False
+    if order is not None and order.payment_intent_id == intent.id:
+        _authorisation_cancelled(session, order)
+    audit.record(session, actor_id=None, action="payment.stray_intent_cancelled", subject_type="order",
+                 subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
+    return True

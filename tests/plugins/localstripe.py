@@ -107,7 +107,7 @@ def reset_localstripe(url: str) -> None:
 @pytest.fixture
 def stripe_gateway(localstripe_url):
     """A StripeGateway on a cleared localstripe, with its own random test key."""
-    from shop.payments import StripeGateway
+    from shop.stripe_gateway import StripeGateway
 
     reset_localstripe(localstripe_url)
     gateway = StripeGateway(secret_key=f"sk_test_{secrets.token_hex(12)}", api_base=localstripe_url,
@@ -142,8 +142,8 @@ def confirm_card(url: str, intent_id: str, card: str = VISA) -> dict:
     `card` is a test card number (a PaymentMethod is created with it) or a `pm_card_*` id.
     localstripe cannot confirm with a payment method (500 "Not implemented") nor with the
     publishable key, so the card is set on the intent first, then it is confirmed with no
-    arguments. A declined card raises shop.payments.PaymentDeclined, as the gateway would."""
-    from shop.payments import PaymentDeclined
+    arguments. A declined card raises shop.stripe_gateway.PaymentDeclined, as the gateway would."""
+    from shop.stripe_gateway import PaymentDeclined
 
     if card.startswith("pm_"):
         payment_method = card
@@ -165,7 +165,7 @@ def confirm_card(url: str, intent_id: str, card: str = VISA) -> dict:
 def confirm_declined_card(url: str, intent_id: str, card: str = DECLINED_CARD):
     """Pay with a card the provider declines; returns the PaymentDeclined (fails if it was accepted).
     In localstripe 4000000000000341 and pm_card_chargeCustomerFail decline; 4000000000000002 does not."""
-    from shop.payments import PaymentDeclined
+    from shop.stripe_gateway import PaymentDeclined
 
     try:
         confirm_card(url, intent_id, card)

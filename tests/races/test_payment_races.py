@@ -19,9 +19,9 @@ def paid_order(app, committed, stripe_gateway, localstripe_url, authorise=True):
     with app.app_context(), committed.sessionmaker() as session:
         product = make_product(session, stock=10)
         patient, _ = make_user(session, role="patient")
-        from shop import fulfilment
+        from shop import orders
 
-        order, _ = fulfilment.place(session=session, user=patient, idempotency_key="race-pay-1",
+        order, _ = orders.place(session=session, user=patient, idempotency_key="race-pay-1",
                                     body={"items": [{"product_id": product.id, "quantity": 1}],
                                           "shipping_address": ADDRESS})
         session.commit()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from consult.models import PrescriptionItem
 from core.db import utcnow
-from shop import fulfilment
+from shop import orders
 from shop.models import InventoryLot, Order
 from tests.factories.consult import AMOXICILLIN, approved_prescription, item
 from tests.factories.shop import ADDRESS, make_product
@@ -149,10 +149,10 @@ def test_expiry_releases_stock_and_prescription_exactly_once(session, login_as, 
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     rx = approved_prescription(session, patient.user, doctor.user, pharmacist.user)
     order_id = place(patient, order_body((amoxicillin, 1))).json["id"]
-    assert fulfilment.expire_unpaid(session) == 0
+    assert orders.expire_unpaid(session=session) == 0
     time_machine.shift(timedelta(minutes=31))
-    assert fulfilment.expire_unpaid(session) == 1
-    assert fulfilment.expire_unpaid(session) == 0
+    assert orders.expire_unpaid(session=session) == 1
+    assert orders.expire_unpaid(session=session) == 0
     assert patient.get(f"/api/v1/orders/{order_id}").json["status"] == "expired"
     assert lot_of(session, amoxicillin).reserved == 0
     assert session.scalar(select(PrescriptionItem.quantity_remaining)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.app import create_app
 from core.db import unit_of_work, utcnow
 from shop import orders
-from shop.jobs import make_celery
+from worker import make_celery
 from shop.models import InventoryLot, Order
 from tests.conftest import TEST_CONFIG
 from tests.factories.identity import make_user
@@ -40,7 +40,7 @@ def test_a_celery_worker_expires_unpaid_orders(tmp_path):
         with unit_of_work(app) as session:
             product = make_product(session, stock=5)
             patient, _ = make_user(session, role="patient")
-            order, _ = orders.checkout(session=session, user=patient, idempotency_key="celery-job-1",
+            order, _ = orders.place(session=session, user=patient, idempotency_key="celery-job-1",
                                        body={"items": [{"product_id": product.id, "quantity": 2}],
                                              "shipping_address": ADDRESS})
             order.expires_at = utcnow() - timedelta(minutes=1)  # its time is up
@@ -50,7 +50,7 @@ def test_a_celery_worker_expires_unpaid_orders(tmp_path):
            "STRIPE_SECRET_KEY": ""}
     queue = f"rxloop-test-{os.getpid()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "shop.jobs", "worker", "--pool", "solo", "-Q", queue,
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "solo", "-Q", queue,
          "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from shop.payments import (PaymentDeclined, PaymentProviderError, PaymentStateError, StripeGateway,
-                           WebhookSignatureError)
+from shop.stripe_gateway import (PaymentDeclined, PaymentProviderError, PaymentStateError, StripeGateway,
+                                 WebhookSignatureError)
 from tests.plugins.localstripe import (DECLINED_CARD, TEST_WEBHOOK_SECRET, confirm_card, confirm_declined_card,
                                        register_webhook, sign_event)
 

@@ -172,7 +172,7 @@ def test_an_authorisation_arriving_after_expiry_is_cancelled_not_kept(session, l
     from datetime import timedelta
 
     from core.db import utcnow
-    from shop import fulfilment
+    from shop import orders
 
     time_machine.move_to(utcnow(), tick=False)
     patient = login_as("patient")
@@ -180,7 +180,7 @@ def test_an_authorisation_arriving_after_expiry_is_cancelled_not_kept(session, l
     confirm_card(localstripe_url, order["payment"]["payment_intent_id"])
     late = intent_object(stripe_gateway, order["payment"]["payment_intent_id"])
     time_machine.shift(timedelta(minutes=31))
-    assert fulfilment.expire_unpaid(session) == 1
+    assert orders.expire_unpaid(session=session) == 1
     deliver(client, "payment_intent.amount_capturable_updated", late)
     shown = patient.get(f"/api/v1/orders/{order['id']}").json
     assert shown["status"] == "expired" and shown["payment"]["status"] == "canceled"
