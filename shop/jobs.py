@@ -3,7 +3,7 @@ schedule and by `flask expire-orders` / `flask reconcile-payments` by hand."""
 
 from sqlalchemy.orm import Session
 
-from shop import orders, payments
+from shop import orders, payments, reconcile
 
 
 def expire_orders(session: Session) -> int:
@@ -13,7 +13,7 @@ def expire_orders(session: Session) -> int:
 def reconcile_payments(session: Session) -> int:
     if not payments.enabled():
         return 0
-    return sum(orders.reconcile(session=session).values())
+    return sum(reconcile.reconcile(session=session).values())
 
 
 # name -> (job, seconds between runs)

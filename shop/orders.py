@@ -1,14 +1,14 @@
 """Orders: every change of an order's state, in one place.
 
 The use cases — place, cancel, expire, dispense, ship, deliver, refund, recall, apply a payment
-event, reconcile — and nothing else move an order. Those that call the payment provider do it
-in named units of work: the call is recorded as a pending payment step and committed before it
-is made (`end_unit_of_work`), and its answer applied in the next unit. A crash between two
-units leaves a pending step, which `reconcile` finishes or undoes. No stock or prescription row
-is locked across a call to the provider.
+event — and nothing else move an order (shop.reconcile repairs orders through them). Those that
+call the payment provider do it in named units of work: the call is recorded as a pending
+payment step and committed before it is made (`end_unit_of_work`), and its answer applied in
+the next unit. A crash between two units leaves a pending step, which shop.reconcile finishes
+or undoes. No stock or prescription row is locked across a call to the provider.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from core.identity.models import User
 from core.states import StateMachine
 from shop import checkout, inventory, order_queries, payments
 from shop.models import LotAllocation, Order, OrderLine, PaymentStep, Refund
-from shop.stripe_gateway import CANCELLABLE, Intent, PaymentStateError
+from shop.stripe_gateway import Intent
 
 LIFECYCLE = StateMachine("order", {
     "pending_payment": {"paid", "cancelled", "expired"},
@@ -34,10 +34,6 @@ LIFECYCLE = StateMachine("order", {
 OPEN = ("pending_payment", "paid")
 CLOSED = ("cancelled", "expired", "refunded")
 CANCELLABLE_BY_PATIENT = OPEN
-# A step younger than this may still be waiting for its answer in a live request.
-STEP_GRACE = timedelta(minutes=2)
-# How far back reconcile looks at the provider for intents no order keeps.
-STRAY_INTENT_WINDOW = timedelta(days=2)
 
 
 def lock(session: Session, order_id: str) -> Order | None:
@@ -46,7 +42,7 @@ def lock(session: Session, order_id: str) -> Order | None:
                           .execution_options(populate_existing=True))
 
 
-def _locked(session: Session, order_id: str) -> Order:
+def locked(session: Session, order_id: str) -> Order:
     order = lock(session, order_id)
     if order is None:
         raise NotFound("No such order.")
@@ -82,28 +78,28 @@ def place(*, session: Session, user: User, idempotency_key: str, body: dict) -> 
     order, created = checkout.create_order(session=session, user=user, idempotency_key=idempotency_key,
                                            body=body)
     if order.status == "pending_payment" and order.payment_intent_id is None and payments.enabled():
-        order = _open_payment(session, order)
+        order = open_payment(session, order)
     return order, created
 
 
-def _open_payment(session: Session, order: Order) -> Order:
+def open_payment(session: Session, order: Order) -> Order:
     step = payments.begin(session=session, order=order, kind="open", amount=order.total_amount)
     end_unit_of_work(session)
     try:
         intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
                                                   order_id=order.id, idempotency_key=step.idempotency_key)
     except payments.PROVIDER_ERRORS as exc:
-        order = _locked(session, order.id)
+        order = locked(session, order.id)
         payments.failed(session=session, step=step, error=exc)
         if order.payment_intent_id is None:
             order.payment_error = "The payment could not be opened yet; it will be retried. Try again shortly."
         return order
-    order = _locked(session, order.id)
-    _record_intent(session, order, step, intent)
+    order = locked(session, order.id)
+    record_intent(session, order, step, intent)
     return order
 
 
-def _record_intent(session: Session, order: Order, step: PaymentStep, intent: Intent) -> None:
+def record_intent(session: Session, order: Order, step: PaymentStep, intent: Intent) -> None:
     payments.succeeded(session=session, step=step, provider_ref=intent.id)
     if order.status != "pending_payment" or order.payment_intent_id is not None:
         return  # the order moved on or has its intent: reconcile cancels this stray one
@@ -122,7 +118,7 @@ def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -
     if user.role == "patient" and order.status not in CANCELLABLE_BY_PATIENT:
         raise InvalidTransition("An order can be cancelled by its patient only before dispensing.",
                                 current_status=order.status, target_status="cancelled")
-    order = _locked(session, order.id)
+    order = locked(session, order.id)
     LIFECYCLE.check(order.status, "cancelled")
     order = _give_money_back(session, order, doing="cancelling the order")
     _close(session, order, "cancelled", actor_id=user.id, cancel_reason=reason)
@@ -150,9 +146,9 @@ def _cancel_authorisation(session: Session, order: Order, *, doing: str) -> Orde
     except payments.PROVIDER_ERRORS as exc:
         _record_failure(session, step, exc)
         raise payments.problem_for(exc, doing) from None
-    order = _locked(session, order.id)
+    order = locked(session, order.id)
     payments.succeeded(session=session, step=step)
-    _authorisation_cancelled(session, order)
+    authorisation_cancelled(session, order)
     return order
 
 
@@ -164,7 +160,7 @@ def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None
     end_unit_of_work(session)
 
 
-def _authorisation_cancelled(session: Session, order: Order) -> None:
+def authorisation_cancelled(session: Session, order: Order) -> None:
     if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
         order.payment_status = "canceled"
         audit.record(session, actor_id=None, action="payment.authorisation_cancelled", subject_type="order",
@@ -202,7 +198,7 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
        shelf (recording their lots per line) and mark the order dispensed.
     Nothing of the second unit stands if any part refuses; the lot rows are touched only after
     the provider has answered. A capture whose unit was lost is found by reconcile."""
-    order = _locked(session, order_id)
+    order = locked(session, order_id)
     LIFECYCLE.check(order.status, "dispensed")
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                  .order_by(OrderLine.position)))
@@ -214,7 +210,7 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
         step = payments.begin(session=session, order=order, kind="capture", amount=order.total_amount)
     end_unit_of_work(session)
 
-    order = _locked(session, order_id)
+    order = locked(session, order_id)
     LIFECYCLE.check(order.status, "dispensed")
     now = utcnow()
     for line in lines:
@@ -229,7 +225,7 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
             _record_failure(session, step, exc)
             raise payments.problem_for(exc, "capturing the payment") from None
         payments.succeeded(session=session, step=step, provider_ref=intent.id)
-        _captured(session, order, intent.amount_received or order.total_amount)
+        record_capture(session, order, intent.amount_received or order.total_amount)
     for allocation in session.scalars(select(LotAllocation).where(
             LotAllocation.order_line_id.in_([line.id for line in lines]), LotAllocation.status == "reserved")):
         inventory.take_out(session, allocation)
@@ -239,14 +235,14 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
     return order
 
 
-def _captured(session: Session, order: Order, amount: int) -> None:
+def record_capture(session: Session, order: Order, amount: int) -> None:
     order.amount_captured, order.payment_status, order.payment_error = amount, "captured", None
     audit.record(session, actor_id=None, action="payment.captured", subject_type="order",
                  subject_id=order.id, detail={"amount": amount})
 
 
 def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_number: str) -> Order:
-    order = _locked(session, order_id)
+    order = locked(session, order_id)
     LIFECYCLE.advance(session, order, "shipped", carrier=carrier, tracking_number=tracking_number,
                       shipped_at=utcnow())
     audit.record(session, actor_id=user.id, action="order.shipped", subject_type="order",
@@ -255,7 +251,7 @@ def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_
 
 
 def deliver(*, session: Session, user: User, order_id: str) -> Order:
-    order = _locked(session, order_id)
+    order = locked(session, order_id)
     LIFECYCLE.advance(session, order, "delivered", delivered_at=utcnow())
     audit.record(session, actor_id=user.id, action="order.delivered", subject_type="order",
                  subject_id=order.id, detail={})
@@ -279,7 +275,7 @@ def recall_lot(*, session: Session, actor_id: str, lot_id: str, reason: str | No
 def refund(*, session: Session, admin: User, order_id: str, amount: int | None, reason: str | None) -> Order:
     """Refund captured money, fully or in part; a full refund moves the order to refunded.
     An order only authorised (paid, not yet captured) is refunded by cancelling the authorisation."""
-    order = _locked(session, order_id)
+    order = locked(session, order_id)
     LIFECYCLE.check(order.status, "refunded")
     if order.payment_status == "authorized":
         if amount not in (None, order.total_amount):
@@ -309,13 +305,18 @@ def _refund(session: Session, order: Order, *, amount: int | None, actor_id: str
     except payments.PROVIDER_ERRORS as exc:
         _record_failure(session, step, exc)
         raise payments.problem_for(exc, doing) from None
-    order = _locked(session, order.id)
-    payments.succeeded(session=session, step=step, provider_ref=result.id)
-    session.add(Refund(order_id=order.id, provider_refund_id=result.id, amount=amount, reason=reason,
-                       created_by=actor_id))
-    order.amount_refunded += amount
-    order.payment_status = "refunded" if order.amount_refunded >= order.amount_captured else "partially_refunded"
+    order = locked(session, order.id)
+    record_refund(session, order, step, provider_refund_id=result.id, actor_id=actor_id, reason=reason)
     return order
+
+
+def record_refund(session: Session, order: Order, step: PaymentStep, *, provider_refund_id: str,
+                  actor_id: str | None, reason: str | None) -> None:
+    payments.succeeded(session=session, step=step, provider_ref=provider_refund_id)
+    session.add(Refund(order_id=order.id, provider_refund_id=provider_refund_id, amount=step.amount,
+                       reason=reason, created_by=actor_id))
+    order.amount_refunded += step.amount
+    order.payment_status = "refunded" if order.amount_refunded >= order.amount_captured else "partially_refunded"
 
 
 # ---- what the provider tells us -------------------------------------------------------
@@ -354,7 +355,7 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
         order.payment_status = "requires_payment_method"
         return order.id, "payment failed"
     if kind == "payment_intent.canceled":
-        _authorisation_cancelled(session, order)
+        authorisation_cancelled(session, order)
         if order.status in OPEN:
             _close(session, order, "cancelled", actor_id=None,
                    cancel_reason="The payment authorisation was cancelled.")
@@ -389,121 +390,3 @@ def _refunded_at_provider(session: Session, order: Order, charge: dict) -> str:
     if refunded >= captured and LIFECYCLE.allowed(order.status, "refunded"):
         LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
     return "refund recorded"
-
-
-# ---- reconcile: finish or undo what a crash or a lost webhook left -------------------
-
-def reconcile(*, session: Session, now: datetime | None = None) -> dict:
-    """The payments repair job, one order per unit of work. In order:
-    1. pending steps (a call whose answer was never recorded): ask the provider and apply it;
-    2. unpaid orders with no intent: open one (or leave them to expire);
-    3. unpaid orders whose authorisation webhook was lost: apply the authorisation;
-    4. intents no open order keeps (by their metadata): cancel them.
-    Returns how many of each it handled."""
-    now = now or utcnow()
-    done = {"steps": 0, "opened": 0, "authorised": 0, "stray_cancelled": 0}
-    for step in payments.pending_steps(session=session, started_before=now - STEP_GRACE):
-        done["steps"] += _guarded(session, lambda step=step: _finish_step(session, step.id))
-    for order_id in list(session.scalars(select(Order.id).where(
-            Order.status == "pending_payment", Order.payment_intent_id.is_(None), Order.expires_at > now,
-            Order.created_at < now - STEP_GRACE))):
-        done["opened"] += _guarded(session, lambda order_id=order_id: _reopen(session, order_id))
-    for order_id in list(session.scalars(select(Order.id).where(
-            Order.status == "pending_payment", Order.payment_intent_id.is_not(None)))):
-        done["authorised"] += _guarded(session, lambda order_id=order_id: _recheck_intent(session, order_id))
-    intents = payments.gateway().list_intents(created_after=int((now - STRAY_INTENT_WINDOW).timestamp()))
-    for intent in intents:
-        done["stray_cancelled"] += _guarded(session, lambda intent=intent: _cancel_if_stray(session, intent))
-    return done
-
-
-def _guarded(session: Session, repair) -> int:
-    """One repair in its own unit of work; a provider failure leaves it for the next run."""
-    try:
-        changed = repair()
-    except (payments.PROVIDER_ERRORS + (payments.PaymentFailed, payments.CardDeclined, Conflict)):
-        session.rollback()
-        return 0
-    end_unit_of_work(session)
-    return int(bool(changed))
-
-
-def _finish_step(session: Session, step_id: str) -> bool:
-    step = payments.lock_step(session=session, step_id=step_id)
-    if step is None or step.status != "pending":
-        return False
-    order = _locked(session, step.order_id)
-    if step.kind == "open":
-        intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
-                                                  order_id=order.id, idempotency_key=step.idempotency_key)
-        _record_intent(session, order, step, intent)
-        return True
-    intent = payments.gateway().retrieve_intent(order.payment_intent_id)
-    if step.kind == "capture":
-        if intent.status == "succeeded":  # taken, but the dispense that asked was lost
-            payments.succeeded(session=session, step=step, provider_ref=intent.id)
-            if order.payment_status == "authorized":
-                _captured(session, order, intent.amount_received or step.amount)
-        else:
-            payments.failed(session=session, step=step, error=f"not captured: the payment is {intent.status}")
-        return True
-    if step.kind == "cancel":
-        if intent.status != "canceled":
-            payments.gateway().cancel(intent.id, idempotency_key=step.idempotency_key)
-        payments.succeeded(session=session, step=step)
-        apply_payment_event(session=session, event={"type": "payment_intent.canceled", "data": {"object": {
-            "object": "payment_intent", "id": intent.id, "metadata": {"order_id": order.id}}}})
-        return True
-    # A refund whose answer was lost: ask again under its key (the provider answers the first).
-    result = payments.gateway().refund(intent.id, amount=step.amount, idempotency_key=step.idempotency_key)
-    payments.succeeded(session=session, step=step, provider_ref=result.id)
-    session.add(Refund(order_id=order.id, provider_refund_id=result.id, amount=step.amount,
-                       reason="recorded by reconcile", created_by=None))
-    order.amount_refunded += step.amount
-    order.payment_status = "refunded" if order.amount_refunded >= order.amount_captured else "partially_refunded"
-    return True
-
-
-def _reopen(session: Session, order_id: str) -> bool:
-    order = _locked(session, order_id)
-    if order.status != "pending_payment" or order.payment_intent_id is not None:
-        return False
-    step = payments.begin(session=session, order=order, kind="open", amount=order.total_amount)
-    end_unit_of_work(session)
-    intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
-                                              order_id=order.id, idempotency_key=step.idempotency_key)
-    _record_intent(session, _locked(session, order_id), step, intent)
-    return True
-
-
-def _recheck_intent(session: Session, order_id: str) -> bool:
-    order = _locked(session, order_id)
-    if order.status != "pending_payment":
-        return False
-    intent = payments.gateway().retrieve_intent(order.payment_intent_id)
-    if intent.status not in ("requires_capture", "canceled"):
-        return False
-    kind = "payment_intent.canceled" if intent.status == "canceled" else "payment_intent.amount_capturable_updated"
-    apply_payment_event(session=session, event={"type": kind, "data": {"object": {
-        "object": "payment_intent", "id": intent.id, "status": intent.status, "metadata": {"order_id": order.id}}}})
-    return True
-
-
-def _cancel_if_stray(session: Session, intent: Intent) -> bool:
-    """An intent is stray when no open order keeps it: its order is gone or closed, or holds
-    another intent. A stray authorisation is cancelled, so no money is held for nothing."""
-    if intent.status not in CANCELLABLE:
-        return False
-    order_id = intent.metadata.get("order_id")
-    order = lock(session, order_id) if order_id else None
-    if order is not None and order.payment_intent_id == intent.id and order.status in OPEN:
-        return False
-    try:
-        payments.gateway().cancel(intent.id, idempotency_key=f"{intent.id}:stray-cancel")
-    except PaymentStateError:
-        return False
-    if order is not None and order.payment_intent_id == intent.id:
-        _authorisation_cancelled(session, order)
-    audit.record(session, actor_id=None, action="payment.stray_intent_cancelled", subject_type="order",
-                 subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
-    return True

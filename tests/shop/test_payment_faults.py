@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 import core.app
 from core.db import utcnow
-from shop import orders
+from shop import orders, reconcile
 from shop.models import InventoryLot, LotAllocation, Order, OrderLine, PaymentStep
 from shop.stripe_gateway import CANCELLABLE, PaymentProviderError
 from tests.factories.shop import ADDRESS, make_product
@@ -100,7 +100,7 @@ def place(patient, product, key="fault-key-1"):
 
 
 def reconcile_once(session):
-    return orders.reconcile(session=session, now=utcnow() + timedelta(minutes=5))
+    return reconcile.reconcile(session=session, now=utcnow() + timedelta(minutes=5))
 
 
 def assert_the_loop_is_closed(session, gateway):
