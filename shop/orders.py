@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from consult import dispensing
 from core import audit
 from core.db import end_unit_of_work, utcnow
-from core.errors import Conflict, InvalidTransition, NotFound
+from core.errors import Conflict, NotFound
 from core.identity.models import User
 from core.states import StateMachine
 from shop import checkout, inventory, order_queries, payments
@@ -33,7 +33,6 @@ LIFECYCLE = StateMachine("order", {
 })
 OPEN = ("pending_payment", "paid")
 CLOSED = ("cancelled", "expired", "refunded")
-CANCELLABLE_BY_PATIENT = OPEN
 
 
 def lock(session: Session, order_id: str) -> Order | None:
@@ -112,13 +111,10 @@ def record_intent(session: Session, order: Order, step: PaymentStep, intent: Int
 # ---- cancelling and expiring ---------------------------------------------------------
 
 def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -> Order:
-    """Cancel an order not yet dispensed (its patient) or any open one (staff). An authorisation
-    is cancelled at the provider first, a capture refunded, each as its own recorded step."""
-    order = order_queries.get(session=session, user=user, order_id=order_id)
-    if user.role == "patient" and order.status not in CANCELLABLE_BY_PATIENT:
-        raise InvalidTransition("An order can be cancelled by its patient only before dispensing.",
-                                current_status=order.status, target_status="cancelled")
-    order = locked(session, order.id)
+    """Cancel an order not yet dispensed (by its patient or staff; after dispensing an order can
+    only be refunded). An authorisation is cancelled at the provider first, a capture refunded,
+    each as its own recorded step."""
+    order = locked(session, order_queries.get(session=session, user=user, order_id=order_id).id)
     LIFECYCLE.check(order.status, "cancelled")
     order = _give_money_back(session, order, doing="cancelling the order")
     _close(session, order, "cancelled", actor_id=user.id, cancel_reason=reason)

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from consult.models import PrescriptionItem
 from core.db import utcnow
@@ -170,8 +170,29 @@ def test_another_patient_sees_nothing_of_an_order_or_a_cart(session, login_as, o
     assert owner.get(f"/api/v1/orders/{order_id}").status_code == 200
 
 
-def test_a_patient_cannot_cancel_after_dispensing_but_staff_see_all_orders(session, login_as, otc):
+def test_staff_see_every_patient_s_orders(session, login_as, otc):
     owner, pharmacist = login_as("patient"), login_as("pharmacist")
     order_id = place(owner, order_body((otc, 1))).json["id"]
     assert order_id in [o["id"] for o in pharmacist.get("/api/v1/orders").json["items"]]
     assert pharmacist.get(f"/api/v1/orders/{order_id}").status_code == 200
+
+
+def test_nobody_can_cancel_an_order_once_dispensed(session, login_as, otc):
+    owner, pharmacist = login_as("patient"), login_as("pharmacist")
+    order_id = place(owner, order_body((otc, 1))).json["id"]
+    session.execute(update(Order).where(Order.id == order_id).values(status="paid"))
+    session.commit()  # paid (payments are deferred in this test)
+    assert pharmacist.post(f"/api/v1/orders/{order_id}/dispense").json["status"] == "dispensed"
+    for who in (owner, pharmacist):
+        refused = who.post(f"/api/v1/orders/{order_id}/cancel", json={})
+        assert (refused.status_code, refused.json["type"]) == (409, "/problems/invalid-transition")
+    assert owner.get(f"/api/v1/orders/{order_id}").json["status"] == "dispensed"
+
+
+def test_a_patient_may_cancel_a_paid_order_before_dispensing(session, login_as, otc):
+    owner = login_as("patient")
+    order_id = place(owner, order_body((otc, 1))).json["id"]
+    session.execute(update(Order).where(Order.id == order_id).values(status="paid"))
+    session.commit()
+    assert owner.post(f"/api/v1/orders/{order_id}/cancel", json={}).json["status"] == "cancelled"
+    assert lot_of(session, otc).reserved == 0

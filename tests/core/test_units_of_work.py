@@ -1,0 +1,53 @@
+"""A request is one unit of work: a refusal rolls back what the handler already wrote, and a
+constraint nobody expected is our error (500), never passed off as the client's conflict."""
+
+import pytest
+from sqlalchemy import select
+
+from core import audit
+from core.app import create_app
+from core.audit import AuditEntry
+from core.db import current_session
+from core.errors import Conflict
+from tests.conftest import TEST_CONFIG
+
+
+@pytest.fixture
+def app_with_routes(app, database_url):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+
+    @app.route("/write-then-refuse", methods=["POST"])
+    def write_then_refuse():
+        audit.record(current_session(), actor_id=None, action="test.written_then_refused",
+                     subject_type="test", subject_id="t-1", detail={})
+        current_session().flush()
+        raise Conflict("Refused after writing.")
+
+    @app.route("/duplicate-key", methods=["POST"])
+    def duplicate_key():
+        session = current_session()
+        audit.record(session, actor_id=None, action="test.first", subject_type="test", subject_id="t-2", detail={})
+        session.flush()
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "test.first")).one()
+        session.add(AuditEntry(**{c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}))
+        session.flush()  # the same primary key again: no race anyone expects here
+        return {}
+
+    write_then_refuse._rxloop_access = duplicate_key._rxloop_access = ("public",)
+    yield app
+    app.extensions["rxloop.db"].engine.dispose()
+
+
+def test_a_refusal_after_a_write_leaves_nothing_written(app_with_routes):
+    response = app_with_routes.test_client().post("/write-then-refuse")
+    assert (response.status_code, response.json["type"]) == (409, "/problems/conflict")
+    with app_with_routes.app_context():
+        session = app_with_routes.extensions["rxloop.db"].sessionmaker()
+        written = session.scalars(select(AuditEntry).where(AuditEntry.action == "test.written_then_refused")).all()
+        session.close()
+    assert written == []
+
+
+def test_an_unexpected_constraint_violation_is_an_internal_error_not_a_conflict(app_with_routes):
+    response = app_with_routes.test_client().post("/duplicate-key")
+    assert (response.status_code, response.json["type"]) == (500, "/problems/internal-error")
