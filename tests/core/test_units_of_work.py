@@ -2,13 +2,14 @@
 constraint nobody expected is our error (500), never passed off as the client's conflict."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from core import audit
 from core.app import create_app
 from core.audit import AuditEntry
-from core.db import current_session
+from core.db import current_session, utcnow
 from core.errors import Conflict
+from shop.models import WebhookEvent
 from tests.conftest import TEST_CONFIG
 
 
@@ -25,12 +26,9 @@ def app_with_routes(app, database_url):
 
     @app.route("/duplicate-key", methods=["POST"])
     def duplicate_key():
-        session = current_session()
-        audit.record(session, actor_id=None, action="test.first", subject_type="test", subject_id="t-2", detail={})
-        session.flush()
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "test.first")).one()
-        session.add(AuditEntry(**{c.key: getattr(entry, c.key) for c in AuditEntry.__table__.columns}))
-        session.flush()  # the same primary key again: no race anyone expects here
+        row = {"id": "evt_same", "type": "test", "outcome": "received", "received_at": utcnow()}
+        current_session().execute(insert(WebhookEvent).values(row))
+        current_session().execute(insert(WebhookEvent).values(row))  # no race anyone expects here
         return {}
 
     write_then_refuse._rxloop_access = duplicate_key._rxloop_access = ("public",)
