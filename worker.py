@@ -22,7 +22,7 @@ def run_job(app, name: str) -> int:
     """Run one job in its own unit of work (jobs that need several commit their own steps)."""
     job, _every = JOBS[name]
     with app.app_context(), unit_of_work(app) as session:
-        return job(session)
+        return job(session=session)
 
 
 def make_celery(app) -> Celery:

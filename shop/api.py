@@ -26,7 +26,7 @@ def _policy():
 
 
 def _product(product):
-    return catalog.describe(current_session(), [product], _policy())[0]
+    return catalog.describe(session=current_session(), products=[product], policy=_policy())[0]
 
 
 def _order(order):
@@ -42,7 +42,7 @@ def _order(order):
 def search_products(args):
     session = current_session()
     page = catalog.search(session=session, **args)
-    return {"items": catalog.describe(session, page.items, _policy()), "next_cursor": page.next_cursor}
+    return {"items": catalog.describe(session=session, products=page.items, policy=_policy()), "next_cursor": page.next_cursor}
 
 
 @catalog_blp.route("/products/<product_id>", methods=["GET"])

@@ -18,7 +18,7 @@ def lines(*, session: Session, user: User, policy: str) -> list[dict]:
                                 .order_by(CartLine.updated_at, CartLine.product_id)))
     products = {p.id: p for p in session.scalars(select(Product).where(
         Product.id.in_([c.product_id for c in cart])))}
-    described = {d["id"]: d for d in catalog.describe(session, list(products.values()), policy)}
+    described = {d["id"]: d for d in catalog.describe(session=session, products=list(products.values()), policy=policy)}
     patient_id = patients.of_user(session=session, user=user).id
     result = []
     for line in cart:

@@ -21,7 +21,7 @@ def needs_prescription(drug: Drug) -> bool:
     return drug.rx_class != "otc"
 
 
-def available(session: Session, product_ids: list[str], today: date | None = None) -> dict[str, int]:
+def available(*, session: Session, product_ids: list[str], today: date | None = None) -> dict[str, int]:
     """Unexpired, unrecalled, unreserved packs per product, in one query."""
     if not product_ids:
         return {}
@@ -35,17 +35,17 @@ def available(session: Session, product_ids: list[str], today: date | None = Non
     return {pid: found.get(pid, 0) for pid in product_ids}
 
 
-def drug_of(session: Session, product: Product) -> Drug:
+def drug_of(*, session: Session, product: Product) -> Drug:
     """The product's drug: from the identity map when the product's query brought it along."""
     return session.get(Drug, product.drug_id)
 
 
-def describe(session: Session, products: list[Product], policy: str) -> list[dict]:
+def describe(*, session: Session, products: list[Product], policy: str) -> list[dict]:
     """Products as the API shows them: drug, price, availability, prescription notice."""
-    stock = available(session, [p.id for p in products])
+    stock = available(session=session, product_ids=[p.id for p in products])
     described = []
     for p in products:
-        drug = drug_of(session, p)
+        drug = drug_of(session=session, product=p)
         rx = needs_prescription(drug)
         described.append({
             "id": p.id, "sku": p.sku, "name": p.name, "drug": drug, "pack_size": p.pack_size,
@@ -59,11 +59,11 @@ def describe(session: Session, products: list[Product], policy: str) -> list[dic
 def search(*, session: Session, q: str | None = None, rx_class: str | None = None,
            include_inactive: bool = False, limit: int | None = None, cursor: str | None = None) -> Page:
     """Match product name, generic name or ATC code prefix, case-insensitively."""
-    stmt = matching(session, q=q, rx_class=rx_class, include_inactive=include_inactive)
+    stmt = matching(session=session, q=q, rx_class=rx_class, include_inactive=include_inactive)
     return paginate(session, stmt, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
 
 
-def matching(session: Session, *, q: str | None, rx_class: str | None = None, include_inactive: bool = False):
+def matching(*, session: Session, q: str | None, rx_class: str | None = None, include_inactive: bool = False):
     """The products a search finds, as a statement to page through.
 
     The drugs that match come first from the small formulary table, so the products query

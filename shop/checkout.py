@@ -93,7 +93,7 @@ def create_order(*, session: Session, user: User, idempotency_key: str, body: di
 
 def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict,
                 product: Product) -> OrderLine:
-    drug = catalog.drug_of(session, product)
+    drug = catalog.drug_of(session=session, product=product)
     units = wanted["quantity"] * product.pack_size
     line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
                      quantity=wanted["quantity"], units=units, unit_price=product.price_amount,
@@ -119,7 +119,7 @@ def _order_line(session: Session, order: Order, patient_id: str, position: int, 
         line.days_supply = authorization.days_supply
     session.add(line)
     session.flush()
-    for allocation in inventory.reserve(session, product_id=product.id, quantity=line.quantity,
+    for allocation in inventory.reserve(session=session, product_id=product.id, quantity=line.quantity,
                                         days_supply=line.days_supply):
         session.add(LotAllocation(order_line_id=line.id, lot_id=allocation.lot_id,
                                   quantity=allocation.quantity, status="reserved"))

@@ -14,7 +14,7 @@ def _job_command(name):
     def command():
         job, _every = jobs.JOBS[name]
         with unit_of_work() as session:
-            count = job(session)
+            count = job(session=session)
         click.echo(f"{name}: {count}")
 
     command.__doc__ = f"Run the {name} job once (the worker runs it on a schedule)."
@@ -26,7 +26,7 @@ def _job_command(name):
 def seed_demo():
     """Load the demo accounts, formulary and catalogue once (running it again changes nothing)."""
     with unit_of_work() as session:
-        created = demo.seed(session)
+        created = demo.seed(session=session)
     click.echo(f"demo data: {created} new records" if created else "demo data already present")
     for account in consult_demo.ACCOUNTS:
         click.echo(f"  {account['role']:<10} {account['email']:<28} {consult_demo.PASSWORD}  (development only)")
@@ -43,7 +43,7 @@ def demo_loop(base_url, stripe_api_base):
 
     def reconcile():
         with unit_of_work() as session:
-            return jobs.reconcile_payments(session)
+            return jobs.reconcile_payments(session=session)
 
     try:
         run(base_url, echo=click.echo, stripe_api_base=stripe_api_base, reconcile=reconcile)

@@ -22,7 +22,7 @@ def _price(drug: Drug) -> int:
     return 990 + int(hashlib.sha256(drug.id.encode()).hexdigest(), 16) % 90 * 100
 
 
-def seed(session: Session) -> int:
+def seed(*, session: Session) -> int:
     drugs.sync(session)
     created = consult_demo.seed(session)
     existing = set(session.scalars(select(Product.drug_id)))

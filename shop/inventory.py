@@ -47,7 +47,7 @@ def earliest_acceptable_expiry(today: date, days_supply: int | None) -> date:
     return today + timedelta(days=max(days_supply or 0, 1))
 
 
-def eligible_lots(session: Session, product_id: str, *, today: date, days_supply: int | None):
+def eligible_lots(*, session: Session, product_id: str, today: date, days_supply: int | None):
     """FEFO: first expiry, first out; never expired, recalled or too short-dated."""
     return list(session.scalars(
         select(InventoryLot)
@@ -58,7 +58,7 @@ def eligible_lots(session: Session, product_id: str, *, today: date, days_supply
         .execution_options(populate_existing=True)))
 
 
-def reserve(session: Session, *, product_id: str, quantity: int, days_supply: int | None = None,
+def reserve(*, session: Session, product_id: str, quantity: int, days_supply: int | None = None,
             today: date | None = None) -> list[Allocation]:
     """Reserve `quantity` packs across lots, earliest expiry first, or raise OutOfStock.
 
@@ -67,7 +67,7 @@ def reserve(session: Session, *, product_id: str, quantity: int, days_supply: in
     """
     today = today or utcnow().date()
     need, taken = quantity, []
-    for lot in eligible_lots(session, product_id, today=today, days_supply=days_supply):
+    for lot in eligible_lots(session=session, product_id=product_id, today=today, days_supply=days_supply):
         free = lot.on_hand - lot.reserved  # as just read; the conditional UPDATE checks again
         while need > 0 and free > 0:
             take = min(need, free)
@@ -89,7 +89,7 @@ def reserve(session: Session, *, product_id: str, quantity: int, days_supply: in
                      requested=quantity, available=quantity - need)
 
 
-def release(session: Session, allocation: LotAllocation) -> bool:
+def release(*, session: Session, allocation: LotAllocation) -> bool:
     """Return reserved packs to their lot, once."""
     done = session.execute(update(LotAllocation)
                            .where(LotAllocation.id == allocation.id, LotAllocation.status == "reserved")
@@ -102,7 +102,7 @@ def release(session: Session, allocation: LotAllocation) -> bool:
     return True
 
 
-def take_out(session: Session, allocation: LotAllocation) -> None:
+def dispense(*, session: Session, allocation: LotAllocation) -> None:
     """Dispense reserved packs: they leave the shelf (on hand and reserved both drop)."""
     done = session.execute(update(LotAllocation)
                            .where(LotAllocation.id == allocation.id, LotAllocation.status == "reserved")
@@ -135,7 +135,7 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
     return lot, holders
 
 
-def swap_ineligible(session: Session, lines: list[OrderLine]) -> bool:
+def swap_ineligible(*, session: Session, lines: list[OrderLine]) -> bool:
     """Swap packs held on a lot that was recalled, or no longer outlasts the therapy, for
     packs of an eligible lot (FEFO). Returns whether anything was swapped."""
     today = utcnow().date()
@@ -146,8 +146,8 @@ def swap_ineligible(session: Session, lines: list[OrderLine]) -> bool:
                 .where(LotAllocation.order_line_id == line.id, LotAllocation.status == "reserved")):
             if not lot.recalled and lot.expiry_date >= earliest_acceptable_expiry(today, line.days_supply):
                 continue
-            release(session, allocation)
-            for replacement in reserve(session, product_id=line.product_id, quantity=allocation.quantity,
+            release(session=session, allocation=allocation)
+            for replacement in reserve(session=session, product_id=line.product_id, quantity=allocation.quantity,
                                        days_supply=line.days_supply):
                 session.add(LotAllocation(order_line_id=line.id, lot_id=replacement.lot_id,
                                           quantity=replacement.quantity, status="reserved"))

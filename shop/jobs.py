@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 from shop import orders, payments, reconcile
 
 
-def expire_orders(session: Session) -> int:
+def expire_orders(*, session: Session) -> int:
     return orders.expire_unpaid(session=session)
 
 
-def reconcile_payments(session: Session) -> int:
+def reconcile_payments(*, session: Session) -> int:
     if not payments.enabled():
         return 0
     return sum(reconcile.reconcile(session=session).values())

@@ -35,14 +35,14 @@ OPEN = ("pending_payment", "paid")
 CLOSED = ("cancelled", "expired", "refunded")
 
 
-def lock(session: Session, order_id: str) -> Order | None:
+def lock(*, session: Session, order_id: str) -> Order | None:
     """The order's own row, locked for its transition (SELECT … FOR UPDATE on PostgreSQL)."""
     return session.scalar(select(Order).where(Order.id == order_id).with_for_update()
                           .execution_options(populate_existing=True))
 
 
-def locked(session: Session, order_id: str) -> Order:
-    order = lock(session, order_id)
+def locked(*, session: Session, order_id: str) -> Order:
+    order = lock(session=session, order_id=order_id)
     if order is None:
         raise NotFound("No such order.")
     return order
@@ -59,7 +59,7 @@ def _release_holds(session: Session, order: Order, *, actor_id: str | None) -> N
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
     for allocation in session.scalars(select(LotAllocation).where(
             LotAllocation.order_line_id.in_([line.id for line in lines]), LotAllocation.status == "reserved")):
-        inventory.release(session, allocation)
+        inventory.release(session=session, allocation=allocation)
     for line in lines:
         if line.prescription_use_id:
             dispensing.release(session=session, use_id=line.prescription_use_id, actor_id=actor_id)
@@ -77,28 +77,28 @@ def place(*, session: Session, user: User, idempotency_key: str, body: dict) -> 
     order, created = checkout.create_order(session=session, user=user, idempotency_key=idempotency_key,
                                            body=body)
     if order.status == "pending_payment" and order.payment_intent_id is None and payments.enabled():
-        order = open_payment(session, order)
+        order = open_payment(session=session, order=order)
     return order, created
 
 
-def open_payment(session: Session, order: Order) -> Order:
+def open_payment(*, session: Session, order: Order) -> Order:
     step = payments.begin(session=session, order=order, kind="open", amount=order.total_amount)
     end_unit_of_work(session)
     try:
         intent = payments.gateway().create_intent(amount=order.total_amount, currency=order.currency,
                                                   order_id=order.id, idempotency_key=step.idempotency_key)
     except payments.PROVIDER_ERRORS as exc:
-        order = locked(session, order.id)
+        order = locked(session=session, order_id=order.id)
         payments.failed(session=session, step=step, error=exc)
         if order.payment_intent_id is None:
             order.payment_error = "The payment could not be opened yet; it will be retried. Try again shortly."
         return order
-    order = locked(session, order.id)
-    record_intent(session, order, step, intent)
+    order = locked(session=session, order_id=order.id)
+    record_intent(session=session, order=order, step=step, intent=intent)
     return order
 
 
-def record_intent(session: Session, order: Order, step: PaymentStep, intent: Intent) -> None:
+def record_intent(*, session: Session, order: Order, step: PaymentStep, intent: Intent) -> None:
     payments.succeeded(session=session, step=step, provider_ref=intent.id)
     if order.status != "pending_payment" or order.payment_intent_id is not None:
         return  # the order moved on or has its intent: reconcile cancels this stray one
@@ -114,7 +114,7 @@ def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -
     """Cancel an order not yet dispensed (by its patient or staff; after dispensing an order can
     only be refunded). An authorisation is cancelled at the provider first, a capture refunded,
     each as its own recorded step."""
-    order = locked(session, order_queries.get(session=session, user=user, order_id=order_id).id)
+    order = locked(session=session, order_id=order_queries.get(session=session, user=user, order_id=order_id).id)
     LIFECYCLE.check(order.status, "cancelled")
     order = _give_money_back(session, order, doing="cancelling the order")
     _close(session, order, "cancelled", actor_id=user.id, cancel_reason=reason)
@@ -142,9 +142,9 @@ def _cancel_authorisation(session: Session, order: Order, *, doing: str) -> Orde
     except payments.PROVIDER_ERRORS as exc:
         _record_failure(session, step, exc)
         raise payments.problem_for(exc, doing) from None
-    order = locked(session, order.id)
+    order = locked(session=session, order_id=order.id)
     payments.succeeded(session=session, step=step)
-    authorisation_cancelled(session, order)
+    authorisation_cancelled(session=session, order=order)
     return order
 
 
@@ -156,7 +156,7 @@ def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None
     end_unit_of_work(session)
 
 
-def authorisation_cancelled(session: Session, order: Order) -> None:
+def authorisation_cancelled(*, session: Session, order: Order) -> None:
     if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
         order.payment_status = "canceled"
         audit.record(session, actor_id=None, action="payment.authorisation_cancelled", subject_type="order",
@@ -171,7 +171,7 @@ def expire_unpaid(*, session: Session, now: datetime | None = None) -> int:
     expired = 0
     for order_id in list(session.scalars(select(Order.id).where(
             Order.status == "pending_payment", Order.expires_at <= now).order_by(Order.expires_at))):
-        order = lock(session, order_id)
+        order = lock(session=session, order_id=order_id)
         if order.status == "pending_payment" and order.expires_at <= now:
             try:
                 order = _give_money_back(session, order, doing="expiring the order")
@@ -194,19 +194,19 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
        shelf (recording their lots per line) and mark the order dispensed.
     Nothing of the second unit stands if any part refuses; the lot rows are touched only after
     the provider has answered. A capture whose unit was lost is found by reconcile."""
-    order = locked(session, order_id)
+    order = locked(session=session, order_id=order_id)
     LIFECYCLE.check(order.status, "dispensed")
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)
                                  .order_by(OrderLine.position)))
     for prescription_id in sorted({line.prescription_id for line in lines if line.prescription_id}):
         dispensing.ensure_safe_to_dispense(session=session, prescription_id=prescription_id)
-    inventory.swap_ineligible(session, lines)
+    inventory.swap_ineligible(session=session, lines=lines)
     step = None
     if order.payment_status == "authorized":
         step = payments.begin(session=session, order=order, kind="capture", amount=order.total_amount)
     end_unit_of_work(session)
 
-    order = locked(session, order_id)
+    order = locked(session=session, order_id=order_id)
     LIFECYCLE.check(order.status, "dispensed")
     now = utcnow()
     for line in lines:
@@ -221,24 +221,24 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
             _record_failure(session, step, exc)
             raise payments.problem_for(exc, "capturing the payment") from None
         payments.succeeded(session=session, step=step, provider_ref=intent.id)
-        record_capture(session, order, intent.amount_received or order.total_amount)
+        record_capture(session=session, order=order, amount=intent.amount_received or order.total_amount)
     for allocation in session.scalars(select(LotAllocation).where(
             LotAllocation.order_line_id.in_([line.id for line in lines]), LotAllocation.status == "reserved")):
-        inventory.take_out(session, allocation)
+        inventory.dispense(session=session, allocation=allocation)
     LIFECYCLE.advance(session, order, "dispensed", dispensed_at=now, dispensed_by=pharmacist.id)
     audit.record(session, actor_id=pharmacist.id, action="order.dispensed", subject_type="order",
                  subject_id=order.id, detail={"lines": len(lines), "captured": order.amount_captured})
     return order
 
 
-def record_capture(session: Session, order: Order, amount: int) -> None:
+def record_capture(*, session: Session, order: Order, amount: int) -> None:
     order.amount_captured, order.payment_status, order.payment_error = amount, "captured", None
     audit.record(session, actor_id=None, action="payment.captured", subject_type="order",
                  subject_id=order.id, detail={"amount": amount})
 
 
 def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_number: str) -> Order:
-    order = locked(session, order_id)
+    order = locked(session=session, order_id=order_id)
     LIFECYCLE.advance(session, order, "shipped", carrier=carrier, tracking_number=tracking_number,
                       shipped_at=utcnow())
     audit.record(session, actor_id=user.id, action="order.shipped", subject_type="order",
@@ -247,7 +247,7 @@ def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_
 
 
 def deliver(*, session: Session, user: User, order_id: str) -> Order:
-    order = locked(session, order_id)
+    order = locked(session=session, order_id=order_id)
     LIFECYCLE.advance(session, order, "delivered", delivered_at=utcnow())
     audit.record(session, actor_id=user.id, action="order.delivered", subject_type="order",
                  subject_id=order.id, detail={})
@@ -271,7 +271,7 @@ def recall_lot(*, session: Session, actor_id: str, lot_id: str, reason: str | No
 def refund(*, session: Session, admin: User, order_id: str, amount: int | None, reason: str | None) -> Order:
     """Refund captured money, fully or in part; a full refund moves the order to refunded.
     An order only authorised (paid, not yet captured) is refunded by cancelling the authorisation."""
-    order = locked(session, order_id)
+    order = locked(session=session, order_id=order_id)
     LIFECYCLE.check(order.status, "refunded")
     if order.payment_status == "authorized":
         if amount not in (None, order.total_amount):
@@ -301,12 +301,12 @@ def _refund(session: Session, order: Order, *, amount: int | None, actor_id: str
     except payments.PROVIDER_ERRORS as exc:
         _record_failure(session, step, exc)
         raise payments.problem_for(exc, doing) from None
-    order = locked(session, order.id)
-    record_refund(session, order, step, provider_refund_id=result.id, actor_id=actor_id, reason=reason)
+    order = locked(session=session, order_id=order.id)
+    record_refund(session=session, order=order, step=step, provider_refund_id=result.id, actor_id=actor_id, reason=reason)
     return order
 
 
-def record_refund(session: Session, order: Order, step: PaymentStep, *, provider_refund_id: str,
+def record_refund(*, session: Session, order: Order, step: PaymentStep, provider_refund_id: str,
                   actor_id: str | None, reason: str | None) -> None:
     payments.succeeded(session=session, step=step, provider_ref=provider_refund_id)
     session.add(Refund(order_id=order.id, provider_refund_id=provider_refund_id, amount=step.amount,
@@ -334,7 +334,7 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
     order_id = (obj.get("metadata") or {}).get("order_id") if obj.get("object") == "payment_intent" else None
     if order_id is None and intent_id:
         order_id = session.scalar(select(Order.id).where(Order.payment_intent_id == intent_id))
-    order = lock(session, order_id) if order_id else None
+    order = lock(session=session, order_id=order_id) if order_id else None
     if order is None:
         return order_id, "ignored: no matching order"
     if kind == "charge.refunded":
@@ -351,7 +351,7 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
         order.payment_status = "requires_payment_method"
         return order.id, "payment failed"
     if kind == "payment_intent.canceled":
-        authorisation_cancelled(session, order)
+        authorisation_cancelled(session=session, order=order)
         if order.status in OPEN:
             _close(session, order, "cancelled", actor_id=None,
                    cancel_reason="The payment authorisation was cancelled.")

@@ -62,12 +62,12 @@ def _finish_step(session: Session, step_id: str) -> bool:
     step = payments.lock_step(session=session, step_id=step_id)
     if step is None or step.status != "pending":
         return False
-    order = orders.locked(session, step.order_id)
+    order = orders.locked(session=session, order_id=step.order_id)
     gateway = payments.gateway()
     if step.kind == "open":
         intent = gateway.create_intent(amount=order.total_amount, currency=order.currency, order_id=order.id,
                                        idempotency_key=step.idempotency_key)
-        orders.record_intent(session, order, step, intent)
+        orders.record_intent(session=session, order=order, step=step, intent=intent)
         return True
     intent = gateway.retrieve_intent(order.payment_intent_id)
     if step.kind == "capture":
@@ -76,7 +76,7 @@ def _finish_step(session: Session, step_id: str) -> bool:
             return True
         payments.succeeded(session=session, step=step, provider_ref=intent.id)
         if order.payment_status == "authorized":  # taken, but the dispense that asked was lost
-            orders.record_capture(session, order, intent.amount_received or step.amount)
+            orders.record_capture(session=session, order=order, amount=intent.amount_received or step.amount)
         return True
     if step.kind == "cancel":
         if intent.status != "canceled":
@@ -86,7 +86,7 @@ def _finish_step(session: Session, step_id: str) -> bool:
         return True
     # A refund whose answer was lost: ask again under its key (the provider answers the first).
     result = gateway.refund(intent.id, amount=step.amount, idempotency_key=step.idempotency_key)
-    orders.record_refund(session, order, step, provider_refund_id=result.id, actor_id=None,
+    orders.record_refund(session=session, order=order, step=step, provider_refund_id=result.id, actor_id=None,
                          reason="recorded by reconcile")
     return True
 
@@ -97,14 +97,14 @@ def _event(kind: str, intent: Intent, order: Order) -> dict:
 
 
 def _reopen(session: Session, order_id: str) -> bool:
-    order = orders.locked(session, order_id)
+    order = orders.locked(session=session, order_id=order_id)
     if order.status != "pending_payment" or order.payment_intent_id is not None:
         return False
-    return orders.open_payment(session, order).payment_intent_id is not None
+    return orders.open_payment(session=session, order=order).payment_intent_id is not None
 
 
 def _recheck_intent(session: Session, order_id: str) -> bool:
-    order = orders.locked(session, order_id)
+    order = orders.locked(session=session, order_id=order_id)
     if order.status != "pending_payment":
         return False
     intent = payments.gateway().retrieve_intent(order.payment_intent_id)
@@ -124,7 +124,7 @@ def _cancel_if_stray(session: Session, intent: Intent) -> bool:
     if intent.status not in CANCELLABLE:
         return False
     order_id = intent.metadata.get("order_id")
-    order = orders.lock(session, order_id) if order_id else None
+    order = orders.lock(session=session, order_id=order_id) if order_id else None
     keeps_it = order is not None and order.payment_intent_id == intent.id
     if keeps_it and order.status in orders.OPEN:
         return False
@@ -133,7 +133,7 @@ def _cancel_if_stray(session: Session, intent: Intent) -> bool:
     except PaymentStateError:
         return False
     if keeps_it:
-        orders.authorisation_cancelled(session, order)
+        orders.authorisation_cancelled(session=session, order=order)
     audit.record(session, actor_id=None, action="payment.stray_intent_cancelled", subject_type="order",
                  subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
     return True

@@ -85,7 +85,7 @@ def test_search_is_answered_by_the_trigram_index_on_postgresql(session, is_postg
     if not is_postgres:
         pytest.skip("pg_trgm is PostgreSQL's; the embedded SQLite default scans, correctly")
     make_product(session, name="Panadol 500 mg x20")
-    stmt = catalog.matching(session, q="nadol").order_by(Product.name, Product.id).limit(21)
+    stmt = catalog.matching(session=session, q="nadol").order_by(Product.name, Product.id).limit(21)
     sql = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     session.execute(text("SET LOCAL enable_seqscan = off"))  # plan as if the table were large
     plan = "\n".join(session.scalars(text(f"EXPLAIN {sql}")))
