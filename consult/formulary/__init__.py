@@ -2,7 +2,7 @@
 
 from consult.formulary.loading import ATC_CODE, DATA_DIR, FormularyError, get_formulary, load_formulary
 from consult.formulary.matching import normalise
-from consult.formulary.model import Drug, Formulary, Interaction, plain
+from consult.formulary.model import Formulary, FormularyDrug, Interaction, plain
 
-__all__ = ["ATC_CODE", "DATA_DIR", "Drug", "Formulary", "FormularyError", "Interaction", "get_formulary",
-           "load_formulary", "normalise", "plain"]
+__all__ = ["ATC_CODE", "DATA_DIR", "Formulary", "FormularyDrug", "FormularyError", "Interaction",
+           "get_formulary", "load_formulary", "normalise", "plain"]

@@ -11,8 +11,8 @@ import yaml
 
 from consult.formulary.matching import normalise
 from consult.formulary.model import (
-    LIMIT_PERIODS, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Drug, Formulary, Interaction,
-    InteractionClass, MinAge, pair_key,
+    LIMIT_PERIODS, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
+    Interaction, InteractionClass, MinAge, pair_key,
 )
 
 DATA_DIR = Path(__file__).parent
@@ -140,7 +140,7 @@ class _Row:
         return DoseLimit(amount, unit, period, from_age)
 
 
-def _drug(check: _Row, row: dict) -> Drug:
+def _drug(check: _Row, row: dict) -> FormularyDrug:
     missing = [k for k in DRUG_FIELDS if k not in row]
     check.that(not missing, f"missing {', '.join(missing)}")
     unknown = sorted(set(row) - set(DRUG_FIELDS) - set(OPTIONAL_DRUG_FIELDS))
@@ -190,7 +190,7 @@ def _drug(check: _Row, row: dict) -> Drug:
     check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
     absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
-    return Drug(
+    return FormularyDrug(
         id=row["id"], generic_name=generic, ingredients=check.strings(row, "ingredients") or (generic,),
         synonyms=check.strings(row, "synonyms"), strength=check.text(row, "strength"),
         strength_amount=check.number(row["strength_amount"], "strength_amount"), strength_unit=unit,
@@ -203,11 +203,11 @@ def _drug(check: _Row, row: dict) -> Drug:
         sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())))
 
 
-def _load_drugs(data: dict, references: dict) -> dict[str, Drug]:
+def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:
     rows = data.get("drugs")
     if not isinstance(rows, list) or not rows:
         raise FormularyError(f"{DRUGS_FILE}: `drugs:` must be a non-empty list")
-    drugs: dict[str, Drug] = {}
+    drugs: dict[str, FormularyDrug] = {}
     for number, row in enumerate(rows, start=1):
         drug_id = row.get("id") if isinstance(row, dict) else None
         check = _Row(DRUGS_FILE, f"drug {drug_id!r} (row {number})", references)
@@ -254,7 +254,7 @@ def _load_allergy_groups(data: dict, references: dict) -> dict[str, AllergyGroup
     return groups
 
 
-def _load_interactions(data: dict, drugs: dict[str, Drug], references: dict):
+def _load_interactions(data: dict, drugs: dict[str, FormularyDrug], references: dict):
     classes: dict[str, InteractionClass] = {}
     raw_classes = data.get("classes")
     if not isinstance(raw_classes, dict) or not raw_classes:
@@ -336,7 +336,7 @@ def _load_interactions(data: dict, drugs: dict[str, Drug], references: dict):
     return classes, tuple(interactions.values()), pairs
 
 
-def same_therapy(a: Drug, b: Drug) -> bool:
+def same_therapy(a: FormularyDrug, b: FormularyDrug) -> bool:
     """One drug, one ingredient or one therapeutic class: the pair duplicates therapy."""
     return a.therapeutic_class == b.therapeutic_class or bool(set(a.ingredients) & set(b.ingredients))
 

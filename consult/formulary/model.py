@@ -50,7 +50,7 @@ class MinAge:
 
 
 @dataclass(frozen=True)
-class Drug:
+class FormularyDrug:
     """A clinical drug: one generic (or fixed combination) in one strength and form."""
 
     id: str
@@ -170,7 +170,7 @@ class AllergyMatch:
 class Formulary:
     version: str
     references: dict[str, str]
-    drugs: dict[str, Drug]
+    drugs: dict[str, FormularyDrug]
     interaction_classes: dict[str, InteractionClass]
     interactions: tuple[Interaction, ...]
     allergy_groups: dict[str, AllergyGroup]
@@ -185,7 +185,7 @@ class Formulary:
         """The (sorted) pairs of drug ids one rule covers."""
         return sorted(k for k, rules in self.pairs.items() if interaction in rules)
 
-    def find_by_name(self, text: str) -> list[Drug]:
+    def find_by_name(self, text: str) -> list[FormularyDrug]:
         """Drugs a free-text medication names: a drug id, or a generic name or synonym (case-insensitive,
         whole words). A longer name beats a shorter one inside it ("amoxicillin clavulanate" is not
         plain amoxicillin); when the text also gives a strength ("aspirin 100 mg") that strength wins."""
