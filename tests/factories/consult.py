@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from consult import consultations, drugs, prescriptions
+from consult import consultations, drugs, prescriptions, review
 from consult.models import Prescription
 from core.db import utcnow
 
@@ -45,9 +45,8 @@ def signed_prescription(session, patient, doctor, items=None, **sign):
 
 def approved_prescription(session, patient, doctor, pharmacist, items=None, **sign):
     prescription = signed_prescription(session, patient, doctor, items, **sign)
-    prescriptions.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
-    prescriptions.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id,
-                          note="Checked.")
+    review.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
+    review.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id, note="Checked.")
     session.commit()
     return prescription
 
