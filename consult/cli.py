@@ -1,9 +1,10 @@
 """Clinical operator commands: sync the formulary, expire prescriptions."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from consult import drugs, prescriptions
+from consult import drugs, jobs
 from core.db import unit_of_work
 
 
@@ -12,7 +13,7 @@ from core.db import unit_of_work
 def formulary_sync():
     """Load the formulary data files into the drugs table (idempotent)."""
     with unit_of_work() as session:
-        changed = drugs.sync(session)
+        changed = drugs.sync(session=session)
     click.echo(f"formulary: {changed} drug(s) added or changed")
 
 
@@ -20,8 +21,7 @@ def formulary_sync():
 @with_appcontext
 def expire_prescriptions():
     """Expire prescriptions past their validity (the same job the worker runs)."""
-    with unit_of_work() as session:
-        count = prescriptions.expire_due(session)
+    count = jobs.expire_prescriptions(current_app._get_current_object())
     click.echo(f"expired {count} prescription(s)")
 
 

@@ -164,7 +164,11 @@ def cancel(*, session: Session, doctor: User, prescription_id: str, reason: str 
 # ---- expiry --------------------------------------------------------------------------
 
 def expire_due(session: Session, now: datetime | None = None) -> int:
-    """Move prescriptions past `valid_until` to expired (the job; use also checks the time)."""
+    """Move prescriptions past `valid_until` to expired (the job; use also checks the time).
+
+    `session` is not yet keyword-only because shop/jobs.py still passes it positionally;
+    consult.jobs.expire_prescriptions is the job to call instead.
+    """
     now = now or utcnow()
     due = list(session.scalars(select(Prescription).where(
         Prescription.status.in_(("pending_review", "approved")), Prescription.valid_until <= now)))
