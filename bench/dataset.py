@@ -42,7 +42,7 @@ def brand(rng: random.Random) -> str:
 def load(session: Session, *, products: int, patients_count: int, approved: int, pending: int,
          tokens: int = 16, seed: int = 2026) -> Dataset:
     rng = random.Random(seed)
-    drugs.sync(session)
+    drugs.sync(session=session)
     formulary = list(session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.id)))
     data = Dataset()
     _catalogue(session, rng, formulary, products, data)

@@ -29,7 +29,10 @@ ACCOUNTS = [
 
 
 def seed(session: Session) -> int:
-    """Create whichever demo accounts are missing; returns how many were created."""
+    """Create whichever demo accounts are missing; returns how many were created.
+
+    `session` is not yet keyword-only because shop/demo.py still passes it positionally.
+    """
     created = 0
     for account in ACCOUNTS:
         if session.scalar(select(User.id).where(User.email == account["email"])):

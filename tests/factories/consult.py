@@ -18,7 +18,7 @@ def item(drug_id=AMOXICILLIN, **overrides):
 
 
 def ensure_formulary(session):
-    drugs.sync(session)
+    drugs.sync(session=session)
     session.commit()
 
 
