@@ -41,10 +41,6 @@ class MinAge:
     severity: str
     reason: str
 
-    @property
-    def years(self) -> Decimal:
-        return Decimal(self.months) / 12
-
     def __str__(self) -> str:
         return f"{self.months // 12} years" if self.months % 12 == 0 else f"{self.months} months"
 
@@ -77,14 +73,6 @@ class FormularyDrug:
     pregnancy_note: str | None
     allergy_groups: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]  # (fact, source)
-
-    @property
-    def min_age_years(self) -> Decimal | None:
-        return self.min_age.years if self.min_age else None
-
-    @property
-    def is_controlled(self) -> bool:
-        return self.rx_class == "controlled"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -124,10 +112,6 @@ class Interaction:
     management: str
     source: str
     dose_condition: DoseCondition | None = None
-
-    @property
-    def title(self) -> str:
-        return " + ".join("/".join(side) for side in self.between)
 
 
 @dataclass(frozen=True)
