@@ -7,6 +7,7 @@ from consult.models import Prescription
 from core.db import utcnow
 
 AMOXICILLIN = "amoxicillin-500mg-cap"
+_SYNCED: set[str] = set()  # databases (by URL) whose drugs table already holds the formulary
 
 
 def item(drug_id=AMOXICILLIN, **overrides):
@@ -18,8 +19,14 @@ def item(drug_id=AMOXICILLIN, **overrides):
 
 
 def ensure_formulary(session):
+    """The formulary's drugs are in this session's database: synced and committed on the first
+    call for a database (the `app` fixture makes it right after the migrations), nothing after."""
+    database = str(session.get_bind().engine.url)
+    if database in _SYNCED:
+        return
     drugs.sync(session=session)
     session.commit()
+    _SYNCED.add(database)
 
 
 def consultation_in_progress(session, patient, doctor, **fields):
