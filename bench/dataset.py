@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from consult import consultations, drugs, patients, prescriptions
+from consult import consultations, drugs, patients, prescriptions, review
 from consult.models import Drug
 from core.db import new_id, utcnow
 from core.identity import accounts
@@ -42,7 +42,7 @@ def brand(rng: random.Random) -> str:
 def load(session: Session, *, products: int, patients_count: int, approved: int, pending: int,
          tokens: int = 16, seed: int = 2026) -> Dataset:
     rng = random.Random(seed)
-    drugs.sync(session)
+    drugs.sync(session=session)
     formulary = list(session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.id)))
     data = Dataset()
     _catalogue(session, rng, formulary, products, data)
@@ -118,8 +118,8 @@ def _people(session, formulary, patients_count, approved, pending, tokens, data)
         prescriptions.sign(session=session, doctor=doctor, prescription_id=prescription.id)
         if n < approved:
             pharmacist = pharmacists[n % len(pharmacists)]
-            prescriptions.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
-            prescriptions.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id,
-                                  note="Checked.")
+            review.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
+            review.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id,
+                           note="Checked.")
     data.patient_tokens = [accounts.issue_token(session=session, user=p)[0] for p in people[:tokens]]
     data.pharmacist_token = accounts.issue_token(session=session, user=pharmacists[0])[0]

@@ -5,7 +5,8 @@ import json
 from flask import Response, g
 from flask_smorest import Blueprint
 
-from consult import consultations, drugs, fhir, patients, prescriptions
+from consult import consultations, drugs, fhir, patients, prescriptions, review
+from consult.presentation import describe_prescriptions
 from consult.schemas import (
     ApproveSchema, CompletionSchema, FhirResourceSchema, ConsultationRequestSchema, ConsultationSchema, DrugQuerySchema,
     DrugSchema, MessageInSchema, MessageSchema, PatientProfileSchema,
@@ -153,7 +154,7 @@ def cancel_consultation(body, consultation_id):
 # ---- prescriptions -------------------------------------------------------------------
 
 def _one(prescription):
-    return prescriptions.describe(current_session(), [prescription])[0]
+    return describe_prescriptions(session=current_session(), prescriptions=[prescription])[0]
 
 
 @prescriptions_blp.route("/consultations/<consultation_id>/prescriptions", methods=["POST"])
@@ -181,7 +182,8 @@ def sign_prescription(body, prescription_id):
 def list_prescriptions(args):
     session = current_session()
     page = prescriptions.list_for(session=session, user=g.user, **args)
-    return {"items": prescriptions.describe(session, page.items), "next_cursor": page.next_cursor}
+    return {"items": describe_prescriptions(session=session, prescriptions=page.items),
+            "next_cursor": page.next_cursor}
 
 
 @prescriptions_blp.route("/prescriptions/<prescription_id>", methods=["GET"])
@@ -195,8 +197,8 @@ def get_prescription(prescription_id):
 @requires("pharmacist")
 @prescriptions_blp.response(200, PrescriptionSchema)
 def claim_prescription(prescription_id):
-    return _one(prescriptions.claim(session=current_session(), pharmacist=g.user,
-                                    prescription_id=prescription_id))
+    return _one(review.claim(session=current_session(), pharmacist=g.user,
+                             prescription_id=prescription_id))
 
 
 @prescriptions_blp.route("/prescriptions/<prescription_id>/approve", methods=["POST"])
@@ -204,8 +206,8 @@ def claim_prescription(prescription_id):
 @prescriptions_blp.arguments(ApproveSchema)
 @prescriptions_blp.response(200, PrescriptionSchema)
 def approve_prescription(body, prescription_id):
-    return _one(prescriptions.approve(session=current_session(), pharmacist=g.user,
-                                      prescription_id=prescription_id, note=body.get("note")))
+    return _one(review.approve(session=current_session(), pharmacist=g.user,
+                               prescription_id=prescription_id, note=body.get("note")))
 
 
 @prescriptions_blp.route("/prescriptions/<prescription_id>/reject", methods=["POST"])
@@ -213,9 +215,9 @@ def approve_prescription(body, prescription_id):
 @prescriptions_blp.arguments(RejectSchema)
 @prescriptions_blp.response(200, PrescriptionSchema)
 def reject_prescription(body, prescription_id):
-    return _one(prescriptions.reject(session=current_session(), pharmacist=g.user,
-                                     prescription_id=prescription_id, reason_code=body["reason_code"],
-                                     note=body.get("note")))
+    return _one(review.reject(session=current_session(), pharmacist=g.user,
+                              prescription_id=prescription_id, reason_code=body["reason_code"],
+                              note=body.get("note")))
 
 
 @prescriptions_blp.route("/prescriptions/<prescription_id>/cancel", methods=["POST"])

@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from consult import drugs, prescriptions
+from consult import drugs, jobs
 from core.db import unit_of_work
 
 
@@ -12,7 +12,7 @@ from core.db import unit_of_work
 def formulary_sync():
     """Load the formulary data files into the drugs table (idempotent)."""
     with unit_of_work() as session:
-        changed = drugs.sync(session)
+        changed = drugs.sync(session=session)
     click.echo(f"formulary: {changed} drug(s) added or changed")
 
 
@@ -21,7 +21,7 @@ def formulary_sync():
 def expire_prescriptions():
     """Expire prescriptions past their validity (the same job the worker runs)."""
     with unit_of_work() as session:
-        count = prescriptions.expire_due(session)
+        count = jobs.expire_prescriptions(session=session)
     click.echo(f"expired {count} prescription(s)")
 
 

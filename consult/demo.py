@@ -28,7 +28,7 @@ ACCOUNTS = [
 ]
 
 
-def seed(session: Session) -> int:
+def seed(*, session: Session) -> int:
     """Create whichever demo accounts are missing; returns how many were created."""
     created = 0
     for account in ACCOUNTS:

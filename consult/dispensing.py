@@ -14,7 +14,8 @@ from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from consult.models import Prescription, PrescriptionItem, PrescriptionUse
-from consult.prescriptions import LIFECYCLE, SafetyCheckFailed, recheck
+from consult.prescriptions import LIFECYCLE
+from consult.screening import SafetyCheckFailed, recheck
 from core import audit
 from core.db import utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed

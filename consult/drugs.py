@@ -12,9 +12,10 @@ SYNCED_FIELDS = ("generic_name", "strength", "form", "route", "atc_code", "rx_cl
                  "us_schedule", "cn_special_class", "therapeutic_class")
 
 
-def sync(session: Session) -> int:
+def sync(*, session: Session) -> int:
     """Upsert every formulary drug; drugs gone from the files are deactivated, never deleted
-    (prescriptions keep pointing at them). Returns the number of rows changed."""
+    (prescriptions keep pointing at them). Returns the number of rows changed.
+    """
     formulary = get_formulary()
     existing = {d.id: d for d in session.scalars(select(Drug))}
     changed = 0

@@ -42,13 +42,6 @@ def of_user(*, session: Session, user: User) -> Patient:
     return patient
 
 
-def get(*, session: Session, patient_id: str) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound("No such patient.")
-    return patient
-
-
 def profile(*, session: Session, patient: Patient) -> dict:
     user = session.get(User, patient.user_id)
     values = {name: getattr(patient, name) for name in PROFILE_FIELDS if name != "full_name"}

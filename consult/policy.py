@@ -45,7 +45,6 @@ class Policy:
     max_refills: dict[str, int | None]  # by "none" (not controlled) or US schedule; None: no limit but validity
     validity: dict[str, Validity]  # by "none" or US schedule
     otp_for_controlled: bool
-    pharmacist_approval: bool
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -89,7 +88,6 @@ CN = Policy(
     max_refills={"none": 0, "II": 0, "III": 0, "IV": 0, "V": 0},
     validity={key: Validity("cn.validity-3-days", days=3) for key in ("none", "II", "III", "IV", "V")},
     otp_for_controlled=False,
-    pharmacist_approval=True,
 )
 
 US = Policy(
@@ -129,7 +127,6 @@ US = Policy(
               "IV": Validity("us.validity-schedule-iii-v", months=6),
               "V": Validity("us.validity-schedule-iii-v", months=6)},
     otp_for_controlled=True,
-    pharmacist_approval=True,
 )
 
 POLICIES = {policy.name: policy for policy in (CN, US)}
@@ -169,12 +166,6 @@ def max_refills(policy: Policy, *, drug) -> int | None:
     return policy.max_refills[_schedule(drug)]
 
 
-def refills_allowed(policy: Policy, *, drug=None) -> bool:
-    """Whether any refill may be prescribed (for `drug`, or for an ordinary non-controlled drug)."""
-    limit = policy.max_refills[_schedule(drug) if drug is not None else "none"]
-    return limit is None or limit > 0
-
-
 def prescription_refusals(policy: Policy, *, drug, item) -> list[PolicyRefusal]:
     """Why this item may not be prescribed online at all (days supply is a safety finding, MX, instead)."""
     refusals = []
@@ -211,11 +202,6 @@ def valid_until(policy: Policy, *, drugs: Sequence, signed_at: datetime) -> date
     return min(_add_months(signed_at, v.months) + timedelta(days=v.days) for v in limits)
 
 
-def max_days_supply(policy: Policy, *, chronic: bool) -> int:
-    """Days' supply allowed: the standard limit, or with a stated reason (chronic) the absolute maximum."""
-    return policy.maximum_days_supply if chronic else policy.standard_days_supply
-
-
 def days_supply_rules(policy: Policy) -> tuple[Rule, Rule]:
     """The (standard, absolute maximum) days-supply rules, for the MX safety finding."""
     standard, maximum = (r for r in policy.rules if ".days-supply-" in r.id)
@@ -225,13 +211,3 @@ def days_supply_rules(policy: Policy) -> tuple[Rule, Rule]:
 def requires_otp(policy: Policy, *, drugs: Sequence) -> bool:
     """A second factor to sign: in the us for any controlled drug (EPCS); cn never prescribes them online."""
     return policy.otp_for_controlled and any(d.rx_class == "controlled" or d.us_schedule for d in drugs)
-
-
-def pharmacist_approval_required(policy: Policy) -> bool:
-    return policy.pharmacist_approval
-
-
-def citations(policy: Policy | None = None) -> list[Rule]:
-    """Every rule with its citation (of one policy, or of all), for documentation."""
-    policies = [policy] if policy is not None else list(POLICIES.values())
-    return [rule for p in policies for rule in p.rules]

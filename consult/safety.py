@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from consult.formulary import Drug, Formulary, Interaction, plain
+from consult.formulary import Formulary, FormularyDrug, Interaction, plain
 from consult.policy import Policy, days_supply_rules
 
 BLOCKING, WARNING = "blocking", "warning"
@@ -73,7 +73,7 @@ class _Medicine:
     """A drug the new items are checked against: a new item, another active prescription, or a
     medication the patient reports (dose unknown)."""
 
-    drug: Drug
+    drug: FormularyDrug
     origin: str  # new, active, current
     label: str  # how messages name it
     mg_per_day: Decimal | None
@@ -87,7 +87,7 @@ def age_in_months(birth_date: date | None, today: date) -> int | None:
     return months - (1 if today.day < birth_date.day else 0)
 
 
-def daily_dose_mg(drug: Drug, item: Item) -> Decimal | None:
+def daily_dose_mg(drug: FormularyDrug, item: Item) -> Decimal | None:
     """dose × frequency in mg (tablets, puffs and mL through the strength); None if the unit cannot be converted."""
     per_unit = drug.mg_per(item.dose_unit)
     if per_unit is None:
@@ -133,7 +133,7 @@ def _interactions(formulary: Formulary, new: list[_Medicine], others: list[_Medi
 
 # ---- DA: drug–allergy ----------------------------------------------------------------------
 
-def _allergy_finding(formulary: Formulary, drug: Drug, allergy: Allergy) -> Finding | None:
+def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy) -> Finding | None:
     match = formulary.match_allergy(allergy.substance)
     if not match:
         return None  # a substance the terms do not know (food, latex…): nothing to check against
@@ -218,7 +218,7 @@ def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> lis
 
 # ---- HD: daily dose --------------------------------------------------------------------
 
-def _limit_mg(drug: Drug, months: int | None, weight_kg: Decimal | None):
+def _limit_mg(drug: FormularyDrug, months: int | None, weight_kg: Decimal | None):
     """(mg a day, what it is) for this patient, ("weight", …) when a weight is needed, or None."""
     adult = drug.max_daily_dose_adult
     if adult is None:

@@ -81,10 +81,6 @@ class ConsultationRequestSchema(Schema):
                                         load_default=list, validate=validate.Length(max=20))
 
 
-class TriageSchema(Schema):
-    reasons = fields.List(fields.Dict(), required=True)
-
-
 class ConsultationSchema(Schema):
     id = fields.String(required=True)
     patient_id = fields.String(required=True)

@@ -23,8 +23,8 @@ def _price(drug: Drug) -> int:
 
 
 def seed(*, session: Session) -> int:
-    drugs.sync(session)
-    created = consult_demo.seed(session)
+    drugs.sync(session=session)
+    created = consult_demo.seed(session=session)
     existing = set(session.scalars(select(Product.drug_id)))
     today = utcnow().date()
     for drug in session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.id)):

@@ -10,9 +10,11 @@ from sqlalchemy import create_engine, make_url, text
 
 from core.app import create_app
 from core.config import database_url as normalise_url
+from core.db import unit_of_work
 from core.ratelimit import limiter
 from tests.support.api import ApiClient
 from tests.support.webhooks import WEBHOOK_SECRET
+from tests.factories.consult import ensure_formulary
 from tests.factories.identity import make_user
 
 TEST_CONFIG = {
@@ -57,6 +59,8 @@ def app(database_url):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
     with app.app_context():
         upgrade()
+        with unit_of_work(app) as session:
+            ensure_formulary(session)  # committed once, under every test's rolled-back transaction
     yield app
     app.extensions["rxloop.db"].engine.dispose()
 

@@ -178,11 +178,11 @@ def test_prescriptions_expire_by_the_job(session, people, time_machine):
     time_machine.move_to(utcnow(), tick=False)
     rx = approved_prescription(session, *(people[r].user for r in ("patient", "doctor", "pharmacist")))
     time_machine.shift(timedelta(days=4))
-    assert prescriptions.expire_due(session) == 1
+    assert prescriptions.expire_due(session=session) == 1
     session.commit()
     session.refresh(rx)
     assert rx.status == "expired"
-    assert prescriptions.expire_due(session) == 0
+    assert prescriptions.expire_due(session=session) == 0
 
 
 def test_another_patient_sees_nothing_of_a_prescription(session, people, login_as):

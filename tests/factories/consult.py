@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from consult import consultations, drugs, prescriptions
+from consult import consultations, drugs, prescriptions, review
 from consult.models import Prescription
 from core.db import utcnow
 
 AMOXICILLIN = "amoxicillin-500mg-cap"
+_SYNCED: set[str] = set()  # databases (by URL) whose drugs table already holds the formulary
 
 
 def item(drug_id=AMOXICILLIN, **overrides):
@@ -18,8 +19,14 @@ def item(drug_id=AMOXICILLIN, **overrides):
 
 
 def ensure_formulary(session):
-    drugs.sync(session)
+    """The formulary's drugs are in this session's database: synced and committed on the first
+    call for a database (the `app` fixture makes it right after the migrations), nothing after."""
+    database = str(session.get_bind().engine.url)
+    if database in _SYNCED:
+        return
+    drugs.sync(session=session)
     session.commit()
+    _SYNCED.add(database)
 
 
 def consultation_in_progress(session, patient, doctor, **fields):
@@ -45,9 +52,8 @@ def signed_prescription(session, patient, doctor, items=None, **sign):
 
 def approved_prescription(session, patient, doctor, pharmacist, items=None, **sign):
     prescription = signed_prescription(session, patient, doctor, items, **sign)
-    prescriptions.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
-    prescriptions.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id,
-                          note="Checked.")
+    review.claim(session=session, pharmacist=pharmacist, prescription_id=prescription.id)
+    review.approve(session=session, pharmacist=pharmacist, prescription_id=prescription.id, note="Checked.")
     session.commit()
     return prescription
 

@@ -27,7 +27,8 @@ def committed(app):
         yield database
     finally:
         database.sessionmaker.configure(bind=database.engine)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        # Drugs stay: the formulary is synced once per test database (tests/conftest.py).
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name != "drugs")
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} CASCADE"))
             conn.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})

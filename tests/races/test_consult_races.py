@@ -2,7 +2,7 @@
 
 import pytest
 
-from consult import consultations, dispensing, prescriptions
+from consult import consultations, dispensing, review
 from consult.dispensing import PrescriptionExhausted
 from core.errors import DomainError
 from tests.factories.consult import AMOXICILLIN, approved_prescription, ensure_formulary, item, signed_prescription
@@ -41,7 +41,7 @@ def test_sixteen_pharmacists_claiming_one_prescription_make_exactly_one_winner(a
 
     def claim(i):
         with app.app_context(), committed.sessionmaker() as s, s.begin():
-            prescriptions.claim(session=s, pharmacist=s.merge(pharmacists[i]), prescription_id=rx.id)
+            review.claim(session=s, pharmacist=s.merge(pharmacists[i]), prescription_id=rx.id)
 
     results = race(16, claim)
     assert results.count(None) == 1

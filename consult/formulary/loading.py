@@ -1,0 +1,376 @@
+"""Loading the formulary: reading the YAML data files and validating every row, once per process."""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+
+from consult.formulary.matching import normalise
+from consult.formulary.model import (
+    LIMIT_PERIODS, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
+    Interaction, InteractionClass, MinAge, pair_key,
+)
+
+DATA_DIR = Path(__file__).parent
+REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE = (
+    "references.yaml", "drugs.yaml", "interactions.yaml", "allergy_terms.yaml")
+
+RX_CLASSES = ("otc", "rx", "controlled")
+US_SCHEDULES = ("II", "III", "IV", "V")
+# 麻醉药品, 第一类/第二类精神药品 and the other 特殊管理药品 (药品管理法 第六十一条; the 2013 lists as amended).
+CN_SPECIAL_CLASSES = ("narcotic", "psychotropic-1", "psychotropic-2", "medical-toxic", "radioactive",
+                      "precursor-chemical")
+PREGNANCY = ("contraindicated", "caution", "none")
+INTERACTION_SEVERITIES = ("contraindicated", "major", "moderate")
+FINDING_SEVERITIES = ("blocking", "warning")
+FORMS = ("tablet", "capsule", "modified-release tablet", "modified-release capsule", "gastro-resistant tablet",
+         "gastro-resistant capsule", "sublingual tablet", "chewable tablet", "oral solution", "oral suspension",
+         "pressurised inhalation", "cream", "patch")
+ROUTES = ("oral", "sublingual", "inhalation", "topical", "transdermal", "rectal", "vaginal")
+STRENGTH_UNITS = ("mg", "g", "mcg", "mg/mL", "mcg/dose")
+LIMIT_UNITS = ("mg", "g", "mcg", "mg/kg", "mcg/kg")
+ATC_CODE = re.compile(r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$")  # WHO ATC level 5, e.g. J01CA04
+DRUG_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_unit", "form", "route", "atc_code",
+               "rx_class", "us_schedule", "cn_special_class", "therapeutic_class", "max_daily_dose_adult",
+               "pregnancy", "allergy_groups", "sources")
+OPTIONAL_DRUG_FIELDS = ("ingredients", "synonyms", "interaction_classes", "max_daily_dose_child",
+                        "max_daily_dose_elderly", "min_age", "pregnancy_note")
+REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
+
+
+class FormularyError(ValueError):
+    """A data file is invalid; the message names the file, the row and the problem."""
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML that refuses duplicate keys (PyYAML would silently keep the last one)."""
+
+
+def _mapping_without_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise FormularyError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def _read(directory: Path, name: str) -> dict:
+    path = directory / name
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except FileNotFoundError:
+        raise FormularyError(f"{name}: file not found in {directory}") from None
+    except FormularyError as error:
+        raise FormularyError(f"{name}: {error}") from None
+    except yaml.YAMLError as error:
+        raise FormularyError(f"{name}: not valid YAML: {error}") from None
+    if not isinstance(data, dict) or not data.get("version"):
+        raise FormularyError(f"{name}: needs a top-level mapping with a `version:` key")
+    return data
+
+
+_SOURCE_PARTS = re.compile(r";\s*(?=[A-Z][A-Z0-9-]*(?::|;|\s*$))")  # "; " before the next KEY
+
+
+class _Row:
+    """Checks one row; every error names the file, the row and the problem."""
+
+    def __init__(self, file: str, where: str, references: dict):
+        self.file, self.where, self.references = file, where, references
+
+    def fail(self, problem: str):
+        raise FormularyError(f"{self.file}: {self.where}: {problem}")
+
+    def that(self, condition, problem: str):
+        if not condition:
+            self.fail(problem)
+
+    def text(self, row: dict, key: str) -> str:
+        value = row.get(key)
+        self.that(isinstance(value, str) and value.strip(), f"`{key}` must be a non-empty string")
+        return value.strip()
+
+    def number(self, value, what: str) -> Decimal:
+        self.that(isinstance(value, (int, float)) and not isinstance(value, bool), f"{what} must be a number")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - YAML numbers always convert
+            self.fail(f"{what} must be a number")
+        self.that(number.is_finite() and number > 0, f"{what} must be positive")
+        return number
+
+    def strings(self, row: dict, key: str) -> tuple[str, ...]:
+        value = row.get(key) or []
+        self.that(isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
+                  f"`{key}` must be a list of strings")
+        self.that(len(set(value)) == len(value), f"`{key}` lists something twice")
+        return tuple(v.strip() for v in value)
+
+    def source(self, text, what: str) -> str:
+        """`KEY` or `KEY: detail`, several joined by `; `, each KEY from references.yaml."""
+        self.that(isinstance(text, str) and text.strip(), f"{what} needs a source")
+        for part in _SOURCE_PARTS.split(text):
+            key = part.split(":", 1)[0].strip()
+            self.that(key in self.references, f"{what}: unknown reference {key!r} (add it to {REFERENCES_FILE})")
+        return text.strip()
+
+    def dose_limit(self, value, what: str, *, elderly: bool = False) -> DoseLimit:
+        self.that(isinstance(value, dict), f"{what} must be a mapping with amount and unit")
+        allowed = {"amount", "unit", "per", "from_age_years"} if elderly else {"amount", "unit", "per"}
+        self.that(set(value) <= allowed, f"{what}: unexpected keys {sorted(set(value) - allowed)}")
+        self.that("amount" in value, f"{what}: missing amount")
+        amount = self.number(value["amount"], f"{what} amount")
+        unit, period, from_age = value.get("unit"), value.get("per", "day"), value.get("from_age_years")
+        self.that(unit in LIMIT_UNITS, f"{what}: unit {unit!r} is not one of {', '.join(LIMIT_UNITS)}")
+        self.that(period in LIMIT_PERIODS, f"{what}: per {period!r} is not one of {', '.join(LIMIT_PERIODS)}")
+        self.that(not elderly or (isinstance(from_age, int) and 18 <= from_age <= 100),
+                  f"{what} needs from_age_years between 18 and 100")
+        return DoseLimit(amount, unit, period, from_age)
+
+
+def _drug(check: _Row, row: dict) -> FormularyDrug:
+    missing = [k for k in DRUG_FIELDS if k not in row]
+    check.that(not missing, f"missing {', '.join(missing)}")
+    unknown = sorted(set(row) - set(DRUG_FIELDS) - set(OPTIONAL_DRUG_FIELDS))
+    check.that(not unknown, f"unknown field(s) {', '.join(unknown)}")
+    generic = check.text(row, "generic_name")
+    rx_class, schedule, special = row["rx_class"], row["us_schedule"], row["cn_special_class"]
+    check.that(rx_class in RX_CLASSES, f"unknown rx_class {rx_class!r} (one of {', '.join(RX_CLASSES)})")
+    check.that(schedule is None or schedule in US_SCHEDULES, f"us_schedule {schedule!r} is not null or II–V")
+    check.that(special is None or special in CN_SPECIAL_CLASSES, f"unknown cn_special_class {special!r}")
+    check.that((rx_class == "controlled") == bool(schedule or special),
+               "rx_class is `controlled` if and only if a us_schedule or cn_special_class is set")
+    atc = row["atc_code"]
+    check.that(isinstance(atc, str) and ATC_CODE.match(atc), f"bad ATC code {atc!r} (WHO level 5, e.g. J01CA04)")
+    unit = row["strength_unit"]
+    check.that(unit in STRENGTH_UNITS, f"strength_unit {unit!r} is not one of {', '.join(STRENGTH_UNITS)}")
+    check.that(row["form"] in FORMS, f"unknown form {row['form']!r}")
+    check.that(row["route"] in ROUTES, f"unknown route {row['route']!r}")
+    check.that(row["pregnancy"] in PREGNANCY, f"pregnancy {row['pregnancy']!r} is not one of {', '.join(PREGNANCY)}")
+    check.that(row["pregnancy"] == "none" or row.get("pregnancy_note"), "pregnancy other than none needs a pregnancy_note")
+    check.that(isinstance(row["therapeutic_class"], str) and SLUG.match(row["therapeutic_class"]),
+               "therapeutic_class must be a slug")
+
+    adult, not_established = row["max_daily_dose_adult"], None
+    if isinstance(adult, dict) and set(adult) == {"not_established"}:
+        not_established = adult["not_established"]
+        check.that(isinstance(not_established, str) and len(not_established) >= 40,
+                   "max_daily_dose_adult.not_established must explain why no maximum is established")
+        adult = None
+    else:
+        check.that(adult is not None, "missing max dose (max_daily_dose_adult)")
+        adult = check.dose_limit(adult, "max_daily_dose_adult")
+    child, elderly = row.get("max_daily_dose_child"), row.get("max_daily_dose_elderly")
+    child = check.dose_limit(child, "max_daily_dose_child") if child is not None else None
+    elderly = check.dose_limit(elderly, "max_daily_dose_elderly", elderly=True) if elderly is not None else None
+
+    min_age = row.get("min_age")
+    if min_age is not None:
+        check.that(isinstance(min_age, dict) and set(min_age) <= {"years", "months", "severity", "reason"}
+                   and ("years" in min_age) != ("months" in min_age),
+                   "min_age needs exactly one of years/months, a severity and a reason")
+        months = min_age["months"] if "months" in min_age else min_age["years"] * 12
+        check.that(isinstance(months, int) and 0 < months <= 18 * 12, "min_age must be a whole number, 1 month–18 years")
+        check.that(min_age.get("severity") in FINDING_SEVERITIES, "min_age severity must be blocking or warning")
+        min_age = MinAge(months, min_age["severity"], check.text(min_age, "reason"))
+
+    sources = row["sources"]
+    check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
+    absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) if fact not in sources]
+    check.that(not absent, f"no source for {', '.join(absent)}")
+    return FormularyDrug(
+        id=row["id"], generic_name=generic, ingredients=check.strings(row, "ingredients") or (generic,),
+        synonyms=check.strings(row, "synonyms"), strength=check.text(row, "strength"),
+        strength_amount=check.number(row["strength_amount"], "strength_amount"), strength_unit=unit,
+        form=row["form"], route=row["route"], atc_code=atc, rx_class=rx_class, us_schedule=schedule,
+        cn_special_class=special, therapeutic_class=row["therapeutic_class"],
+        interaction_classes=check.strings(row, "interaction_classes"), max_daily_dose_adult=adult,
+        max_daily_dose_not_established=not_established, max_daily_dose_child=child,
+        max_daily_dose_elderly=elderly, min_age=min_age, pregnancy=row["pregnancy"],
+        pregnancy_note=row.get("pregnancy_note"), allergy_groups=check.strings(row, "allergy_groups"),
+        sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())))
+
+
+def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:
+    rows = data.get("drugs")
+    if not isinstance(rows, list) or not rows:
+        raise FormularyError(f"{DRUGS_FILE}: `drugs:` must be a non-empty list")
+    drugs: dict[str, FormularyDrug] = {}
+    for number, row in enumerate(rows, start=1):
+        drug_id = row.get("id") if isinstance(row, dict) else None
+        check = _Row(DRUGS_FILE, f"drug {drug_id!r} (row {number})", references)
+        check.that(isinstance(row, dict), "must be a mapping")
+        check.that(isinstance(drug_id, str) and DRUG_ID.match(drug_id), "id must be a lower-case slug")
+        check.that(drug_id not in drugs, "duplicate id")
+        drugs[drug_id] = _drug(check, row)
+    owners: dict[str, str] = {}
+    for drug in drugs.values():
+        for name in map(normalise, drug.names):
+            owner = owners.setdefault(name, drug.generic_name)
+            _Row(DRUGS_FILE, f"drug {drug.id!r}", references).that(
+                owner == drug.generic_name, f"the name {name!r} also names {owner!r}: ambiguous")
+    return drugs
+
+
+def _load_allergy_groups(data: dict, references: dict) -> dict[str, AllergyGroup]:
+    rows = data.get("groups")
+    if not isinstance(rows, dict) or not rows:
+        raise FormularyError(f"{ALLERGY_FILE}: `groups:` must be a non-empty mapping")
+    groups = {}
+    for group_id, row in rows.items():
+        check = _Row(ALLERGY_FILE, f"group {group_id!r}", references)
+        check.that(isinstance(group_id, str) and SLUG.match(group_id), "group id must be a slug")
+        check.that(isinstance(row, dict), "must be a mapping")
+        unknown = sorted(set(row) - {"label", "terms", "member_severity", "cross_reactivity", "source"})
+        check.that(not unknown, f"unknown field(s) {', '.join(unknown)}")
+        terms = check.strings(row, "terms")
+        check.that(terms, "needs at least one term")
+        check.that(row.get("member_severity") in FINDING_SEVERITIES, "member_severity must be blocking or warning")
+        crosses = []
+        for cross in row.get("cross_reactivity") or []:
+            check.that(isinstance(cross, dict) and cross.get("severity") in FINDING_SEVERITIES,
+                       "each cross_reactivity needs a group, a severity (blocking/warning), a note and a source")
+            crosses.append(CrossReactivity(cross.get("group"), cross["severity"], check.text(cross, "note"),
+                                           check.source(cross.get("source"), "cross_reactivity source")))
+        groups[group_id] = AllergyGroup(group_id, check.text(row, "label"), terms, row["member_severity"],
+                                        tuple(crosses), check.source(row.get("source"), "source"))
+    for group in groups.values():
+        for cross in group.cross_reactivity:
+            _Row(ALLERGY_FILE, f"group {group.id!r}", references).that(
+                cross.group in groups and cross.group != group.id,
+                f"cross_reactivity names unknown group {cross.group!r}")
+    return groups
+
+
+def _load_interactions(data: dict, drugs: dict[str, FormularyDrug], references: dict):
+    classes: dict[str, InteractionClass] = {}
+    raw_classes = data.get("classes")
+    if not isinstance(raw_classes, dict) or not raw_classes:
+        raise FormularyError(f"{INTERACTIONS_FILE}: `classes:` must be a non-empty mapping")
+    for class_id, row in raw_classes.items():
+        check = _Row(INTERACTIONS_FILE, f"class {class_id!r}", references)
+        check.that(isinstance(class_id, str) and SLUG.match(class_id), "class id must be a slug")
+        check.that(isinstance(row, dict), "must be a mapping with a description and a source")
+        classes[class_id] = InteractionClass(class_id, check.text(row, "description"),
+                                             check.source(row.get("source"), "source"))
+    tokens: dict[str, set[str]] = {c: set() for c in classes}
+    for drug in drugs.values():
+        for class_id in drug.interaction_classes:
+            if class_id not in classes:
+                raise FormularyError(f"{DRUGS_FILE}: drug {drug.id!r}: unknown interaction class {class_id!r} "
+                                     f"(declare it under `classes:` in {INTERACTIONS_FILE})")
+            tokens[class_id].add(drug.id)
+        for name in (drug.id, *drug.ingredients):
+            if name in classes:
+                raise FormularyError(f"{INTERACTIONS_FILE}: class {name!r}: the name of an ingredient or drug id")
+            tokens.setdefault(name, set()).add(drug.id)
+    for class_id in classes:
+        if not tokens[class_id]:
+            raise FormularyError(f"{INTERACTIONS_FILE}: class {class_id!r}: no drug in {DRUGS_FILE} belongs to it")
+
+    rows = data.get("interactions")
+    if not isinstance(rows, list) or not rows:
+        raise FormularyError(f"{INTERACTIONS_FILE}: `interactions:` must be a non-empty list")
+    interactions, pairs = {}, {}
+    for number, row in enumerate(rows, start=1):
+        rule_id = row.get("id") if isinstance(row, dict) else None
+        check = _Row(INTERACTIONS_FILE, f"interaction {rule_id!r} (row {number})", references)
+        check.that(isinstance(row, dict), "must be a mapping")
+        check.that(isinstance(rule_id, str) and SLUG.match(rule_id), "id must be a slug")
+        check.that(rule_id not in interactions, "duplicate id")
+        unknown = sorted(set(row) - {"id", "between", "severity", "effect", "management", "source", "dose_condition"})
+        check.that(not unknown, f"unknown field(s) {', '.join(unknown)}")
+        between = row.get("between")
+        check.that(isinstance(between, list) and len(between) == 2, "`between` must list exactly two sides")
+        sides = []
+        for side in between:
+            names = (side,) if isinstance(side, str) else tuple(side) if isinstance(side, list) else ()
+            check.that(names and all(isinstance(n, str) for n in names), "a side must be a name or a list of names")
+            for name in names:
+                check.that(name in tokens, f"{name!r} is neither an ingredient, a drug id nor an interaction class")
+            sides.append(names)
+        severity = row.get("severity")
+        check.that(severity in INTERACTION_SEVERITIES,
+                   f"severity {severity!r} is not one of {', '.join(INTERACTION_SEVERITIES)}")
+        condition = row.get("dose_condition")
+        if condition is not None:
+            check.that(isinstance(condition, dict) and set(condition) == {"ingredient", "above", "otherwise"},
+                       "dose_condition needs exactly ingredient, above and otherwise")
+            members = {d for side in sides for n in side for d in tokens[n]}
+            check.that(any(condition["ingredient"] in drugs[d].ingredients for d in members),
+                       f"dose_condition ingredient {condition['ingredient']!r} is on neither side")
+            above = check.dose_limit(condition["above"], "dose_condition.above")
+            check.that(not above.per_kg and above.period == "day", "dose_condition.above must be a mass a day")
+            check.that(condition["otherwise"] in (None, *INTERACTION_SEVERITIES),
+                       "dose_condition.otherwise must be a severity or null")
+            condition = DoseCondition(condition["ingredient"], above, condition["otherwise"])
+        interaction = Interaction(
+            id=rule_id, between=(sides[0], sides[1]), severity=severity, effect=check.text(row, "effect"),
+            management=check.text(row, "management"), source=check.source(row.get("source"), "source"),
+            dose_condition=condition)
+        covered = 0
+        for a in sorted({d for n in sides[0] for d in tokens[n]}):
+            for b in sorted({d for n in sides[1] for d in tokens[n]}):
+                if same_therapy(drugs[a], drugs[b]):
+                    continue  # one ingredient or one therapeutic class: duplication (TD), not an interaction
+                bucket = pairs.setdefault(pair_key(a, b), [])
+                if interaction not in bucket:
+                    bucket.append(interaction)
+                covered += 1
+        check.that(covered, "covers no pair of different drugs (a same-class pair is therapeutic duplication)")
+        interactions[rule_id] = interaction
+    rank = {s: i for i, s in enumerate(INTERACTION_SEVERITIES)}
+    pairs = {k: tuple(sorted(v, key=lambda i: (rank[i.severity], i.id))) for k, v in pairs.items()}
+    return classes, tuple(interactions.values()), pairs
+
+
+def same_therapy(a: FormularyDrug, b: FormularyDrug) -> bool:
+    """One drug, one ingredient or one therapeutic class: the pair duplicates therapy."""
+    return a.therapeutic_class == b.therapeutic_class or bool(set(a.ingredients) & set(b.ingredients))
+
+
+def load_formulary(path: str | Path | None = None) -> Formulary:
+    """Load and validate the data files in `path` (default: this package); FormularyError names any bad row."""
+    directory = Path(path) if path is not None else DATA_DIR
+    files = {name: _read(directory, name) for name in (REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE)}
+    version = str(files[DRUGS_FILE]["version"])
+    for name, data in files.items():
+        if str(data["version"]) != version:
+            raise FormularyError(f"{name}: version {data['version']!r} differs from {DRUGS_FILE}'s {version!r}: "
+                                 "the data files are released together")
+    references = files[REFERENCES_FILE].get("references")
+    if not isinstance(references, dict) or not all(isinstance(v, str) and v for v in references.values()):
+        raise FormularyError(f"{REFERENCES_FILE}: `references:` must map keys to citations")
+    drugs = _load_drugs(files[DRUGS_FILE], references)
+    groups = _load_allergy_groups(files[ALLERGY_FILE], references)
+    for drug in drugs.values():
+        unknown = [g for g in drug.allergy_groups if g not in groups]
+        if unknown:
+            raise FormularyError(f"{DRUGS_FILE}: drug {drug.id!r}: unknown allergy group(s) {', '.join(unknown)} "
+                                 f"(declare them in {ALLERGY_FILE})")
+    classes, interactions, pairs = _load_interactions(files[INTERACTIONS_FILE], drugs, references)
+    ingredient_groups: dict[str, set[str]] = {}
+    for drug in drugs.values():
+        if len(drug.ingredients) == 1:  # a combination's groups may belong to only one of its parts
+            ingredient_groups.setdefault(drug.ingredients[0], set()).update(drug.allergy_groups)
+    return Formulary(version=version, references=dict(references), drugs=drugs, interaction_classes=classes,
+                     interactions=interactions, allergy_groups=groups, pairs=pairs,
+                     ingredient_allergy_groups={k: frozenset(v) for k, v in ingredient_groups.items()})
+
+
+@functools.lru_cache(maxsize=1)
+def get_formulary() -> Formulary:
+    """The formulary shipped with the code, loaded and validated once per process."""
+    return load_formulary()

@@ -1,0 +1,217 @@
+"""The formulary's data: clinical drugs, dose limits, interaction rules and allergy groups, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from consult.formulary.matching import longest_matches, mentions_strength, normal_name, normalise, occurrences
+
+MASS_IN_MG = {"g": Decimal(1000), "mg": Decimal(1), "mcg": Decimal("0.001")}
+LIMIT_PERIODS = {"day": 1, "week": 7}
+
+
+@dataclass(frozen=True)
+class DoseLimit:
+    """A maximum dose: `amount` `unit` per `period` (day or week); a mg/kg limit needs a weight."""
+
+    amount: Decimal
+    unit: str
+    period: str = "day"
+    from_age_years: int | None = None  # for a lower limit in older patients
+
+    @property
+    def per_kg(self) -> bool:
+        return self.unit.endswith("/kg")
+
+    def mg_per_day(self, weight_kg: Decimal | None = None) -> Decimal | None:
+        """The limit in mg a day (a weekly limit spread over 7 days); None when a weight is needed."""
+        amount = self.amount * MASS_IN_MG[self.unit.removesuffix("/kg")] / LIMIT_PERIODS[self.period]
+        if self.per_kg:
+            return None if weight_kg is None else amount * weight_kg
+        return amount
+
+    def __str__(self) -> str:
+        return f"{plain(self.amount)} {self.unit}/{self.period}"
+
+
+@dataclass(frozen=True)
+class MinAge:
+    months: int
+    severity: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.months // 12} years" if self.months % 12 == 0 else f"{self.months} months"
+
+
+@dataclass(frozen=True)
+class FormularyDrug:
+    """A clinical drug: one generic (or fixed combination) in one strength and form."""
+
+    id: str
+    generic_name: str
+    ingredients: tuple[str, ...]
+    synonyms: tuple[str, ...]
+    strength: str
+    strength_amount: Decimal  # of the first-named ingredient of a combination
+    strength_unit: str
+    form: str
+    route: str
+    atc_code: str
+    rx_class: str
+    us_schedule: str | None
+    cn_special_class: str | None
+    therapeutic_class: str
+    interaction_classes: tuple[str, ...]
+    max_daily_dose_adult: DoseLimit | None  # None only where the data says why none is established
+    max_daily_dose_not_established: str | None
+    max_daily_dose_child: DoseLimit | None
+    max_daily_dose_elderly: DoseLimit | None
+    min_age: MinAge | None
+    pregnancy: str
+    pregnancy_note: str | None
+    allergy_groups: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]  # (fact, source)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.generic_name, *self.synonyms)
+
+    def source(self, fact: str) -> str:
+        sources = dict(self.sources)
+        return sources.get(fact) or sources["dose"]
+
+    def mg_per(self, dose_unit: str) -> Decimal | None:
+        """Milligrams in one `dose_unit` of this drug (a mg, a tablet, a puff, a mL); None if meaningless."""
+        if dose_unit in MASS_IN_MG:
+            return MASS_IN_MG[dose_unit]
+        mass, _, per = self.strength_unit.partition("/")
+        solid = "tablet" in self.form or "capsule" in self.form
+        if (dose_unit in ("tablet", "capsule") and solid and not per) or (dose_unit == "puff" and per == "dose") \
+                or (dose_unit == "mL" and per == "mL"):
+            return self.strength_amount * MASS_IN_MG[mass]
+        return None
+
+
+@dataclass(frozen=True)
+class DoseCondition:
+    """The interaction applies in full only above this daily dose of one ingredient."""
+
+    ingredient: str
+    above: DoseLimit
+    otherwise: str | None  # the severity at or below that dose; None: no finding
+
+
+@dataclass(frozen=True)
+class Interaction:
+    id: str
+    between: tuple[tuple[str, ...], tuple[str, ...]]  # each side: ingredients, drug ids or interaction classes
+    severity: str
+    effect: str
+    management: str
+    source: str
+    dose_condition: DoseCondition | None = None
+
+
+@dataclass(frozen=True)
+class InteractionClass:
+    id: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CrossReactivity:
+    group: str
+    severity: str
+    note: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AllergyGroup:
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    member_severity: str  # what an allergy to one member means for the others
+    cross_reactivity: tuple[CrossReactivity, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class AllergyMatch:
+    """What a free-text allergy names: ingredients and allergy groups."""
+
+    ingredients: frozenset[str]
+    groups: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.ingredients or self.groups)
+
+
+@dataclass(frozen=True, eq=False)
+class Formulary:
+    version: str
+    references: dict[str, str]
+    drugs: dict[str, FormularyDrug]
+    interaction_classes: dict[str, InteractionClass]
+    interactions: tuple[Interaction, ...]
+    allergy_groups: dict[str, AllergyGroup]
+    pairs: dict[tuple[str, str], tuple[Interaction, ...]]  # (id, id) sorted → rules, most severe first
+    ingredient_allergy_groups: dict[str, frozenset[str]]
+
+    def interactions_between(self, drug_id_a: str, drug_id_b: str) -> list[Interaction]:
+        """Every interaction rule covering these two drugs, in either order, most severe first."""
+        return list(self.pairs.get(pair_key(drug_id_a, drug_id_b), ()))
+
+    def pairs_of(self, interaction: Interaction) -> list[tuple[str, str]]:
+        """The (sorted) pairs of drug ids one rule covers."""
+        return sorted(k for k, rules in self.pairs.items() if interaction in rules)
+
+    def find_by_name(self, text: str) -> list[FormularyDrug]:
+        """Drugs a free-text medication names: a drug id, or a generic name or synonym (case-insensitive,
+        whole words). A longer name beats a shorter one inside it ("amoxicillin clavulanate" is not
+        plain amoxicillin); when the text also gives a strength ("aspirin 100 mg") that strength wins."""
+        if not text or not text.strip():
+            return []
+        if text.strip() in self.drugs:
+            return [self.drugs[text.strip()]]
+        normal = normalise(text)
+        found = longest_matches(normal, ((d.id, n) for d in self.drugs.values() for n in d.names))
+        by_strength = [d for d in found if mentions_strength(normal, self.drugs[d].strength)]
+        return [self.drugs[d] for d in sorted(by_strength or found)]
+
+    def match_allergy(self, substance: str) -> AllergyMatch:
+        """The ingredients and allergy groups a free-text allergy names ("Penicillin", "磺胺", "NSAIDs")."""
+        normal = normalise(substance or "")
+        if not normal:
+            return AllergyMatch(frozenset(), frozenset())
+        if substance.strip() in self.drugs:
+            return AllergyMatch(frozenset(self.drugs[substance.strip()].ingredients), frozenset())
+        # A drug's name means all its ingredients and its allergy groups ("Bactrim" is a sulfonamide
+        # allergy); an ingredient's name ("amoxicillin") means that ingredient.
+        named = [*(((d.id,), n) for d in self.drugs.values() for n in d.names),
+                 *(((None, i), i) for d in self.drugs.values() for i in d.ingredients)]
+        ingredients, groups = set(), set()
+        for key in longest_matches(normal, named):
+            if key[0]:
+                ingredients.update(self.drugs[key[0]].ingredients)
+                groups.update(self.drugs[key[0]].allergy_groups)
+            else:
+                ingredients.add(key[1])
+        groups.update(g.id for g in self.allergy_groups.values()
+                      if any(occurrences(normal_name(t), normal) for t in g.terms))
+        return AllergyMatch(frozenset(ingredients), frozenset(groups))
+
+    def groups_of_ingredients(self, ingredients) -> frozenset[str]:
+        return frozenset(g for i in ingredients for g in self.ingredient_allergy_groups.get(i, ()))
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def plain(number: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 1.50 → 1.5, 1E+3 → 1000."""
+    return format(Decimal(number).normalize(), "f")

@@ -1,0 +1,103 @@
+"""The pharmacist's review of signed prescriptions: claim one from the queue, then approve or reject it."""
+
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from consult import prescriptions
+from consult.models import Prescription, PrescriptionReview
+from consult.prescriptions import LIFECYCLE
+from consult.screening import SafetyCheckFailed, recheck
+from core import audit
+from core.db import utcnow
+from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, ValidationFailed
+from core.identity.models import User
+
+CLAIM_TIMEOUT_MINUTES = 30
+
+# Reasons a pharmacist may give (after Truepill's and NCPDP's reject reasons).
+REJECT_REASONS = {
+    "drug-interaction": "A drug interaction makes this unsafe.",
+    "duplicate-therapy": "It duplicates a therapy the patient already has.",
+    "dose": "The dose or frequency is not appropriate.",
+    "allergy": "The patient is allergic to this drug or its class.",
+    "pregnancy": "Not appropriate in pregnancy.",
+    "age": "Not appropriate for the patient's age.",
+    "quantity": "The quantity or days supply is not appropriate.",
+    "expired": "The prescription is no longer valid.",
+    "incomplete": "Information is missing or unclear.",
+    "not-clinically-appropriate": "Not clinically appropriate for the diagnosis.",
+    "other": "Another reason, explained in the note.",
+}
+
+
+def claim(*, session: Session, pharmacist: User, prescription_id: str) -> Prescription:
+    """Take a prescription for review; one pharmacist at a time (a claim lapses after 30 min)."""
+    prescription = prescriptions.get(session=session, user=pharmacist, prescription_id=prescription_id)
+    LIFECYCLE.check(prescription.status, "approved")  # only prescriptions awaiting review
+    now = utcnow()
+    stale = now - timedelta(minutes=CLAIM_TIMEOUT_MINUTES)
+    result = session.execute(
+        update(Prescription)
+        .where(Prescription.id == prescription.id, Prescription.status == "pending_review",
+               or_(Prescription.claimed_by.is_(None), Prescription.claimed_by == pharmacist.id,
+                   Prescription.claimed_at < stale))
+        .values(claimed_by=pharmacist.id, claimed_at=now)
+        .execution_options(synchronize_session=False))
+    session.refresh(prescription)
+    if result.rowcount != 1:
+        if prescription.status != "pending_review":
+            raise InvalidTransition("This prescription is no longer awaiting review.",
+                                    current_status=prescription.status)
+        raise AlreadyClaimed("Another pharmacist is reviewing this prescription.")
+    audit.record(session, actor_id=pharmacist.id, action="prescription.claimed",
+                 subject_type="prescription", subject_id=prescription.id, detail={})
+    return prescription
+
+
+def _as_claimant(session, pharmacist, prescription_id) -> Prescription:
+    prescription = prescriptions.get(session=session, user=pharmacist, prescription_id=prescription_id)
+    if prescription.status == "pending_review" and prescription.claimed_by != pharmacist.id:
+        raise Forbidden("Claim the prescription before reviewing it.")
+    return prescription
+
+
+def approve(*, session: Session, pharmacist: User, prescription_id: str, note: str | None) -> Prescription:
+    prescription = _as_claimant(session, pharmacist, prescription_id)
+    LIFECYCLE.check(prescription.status, "approved")
+    now = utcnow()
+    if prescription.valid_until <= now:
+        raise InvalidTransition("The prescription has expired; reject it as expired.",
+                                current_status="expired")
+    result = recheck(session=session, prescription=prescription)
+    if result["blocking"]:
+        raise SafetyCheckFailed("The patient's record now gives blocking findings; reject instead.",
+                                safety=result)
+    LIFECYCLE.advance(session, prescription, "approved", where=[Prescription.claimed_by == pharmacist.id],
+                      reviewed_by=pharmacist.id, reviewed_at=now, review_note=note)
+    session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
+                                   decision="approved", note=note, safety=result))
+    audit.record(session, actor_id=pharmacist.id, action="prescription.approved",
+                 subject_type="prescription", subject_id=prescription.id,
+                 detail={"warnings": len(result["warnings"])})
+    return prescription
+
+
+def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_code: str,
+           note: str | None) -> Prescription:
+    if reason_code not in REJECT_REASONS:
+        raise ValidationFailed("Unknown reason code.", errors={"reason_code": [
+            f"One of: {', '.join(REJECT_REASONS)}."]})
+    prescription = _as_claimant(session, pharmacist, prescription_id)
+    result = recheck(session=session, prescription=prescription)
+    now = utcnow()
+    LIFECYCLE.advance(session, prescription, "rejected", where=[Prescription.claimed_by == pharmacist.id],
+                      reviewed_by=pharmacist.id, reviewed_at=now, review_note=note,
+                      reject_reason_code=reason_code, closed_at=now)
+    session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
+                                   decision="rejected", reason_code=reason_code, note=note, safety=result))
+    audit.record(session, actor_id=pharmacist.id, action="prescription.rejected",
+                 subject_type="prescription", subject_id=prescription.id,
+                 detail={"reason_code": reason_code})
+    return prescription
