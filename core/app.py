@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from core import config as settings
 from core import errors, logs, ratelimit
 from core.db import Database, finish_request_session
+from core.problems import Problem
 from core.schemas import ProblemSchema
 
 log = logging.getLogger("rxloop.app")
@@ -101,15 +102,15 @@ def _register_unit_of_work(app: Flask) -> None:
             finish_request_session(success=response.status_code < 400)
         except IntegrityError:
             log.warning("commit refused by a constraint", exc_info=True)
-            return errors.problem("conflict", "The change conflicts with another one; nothing was saved.")
+            return errors.problem(Problem.CONFLICT, "The change conflicts with another one; nothing was saved.")
         except OperationalError:
             log.exception("commit failed")
-            return errors.problem("service-unavailable", "The database is unavailable; nothing was saved.")
+            return errors.problem(Problem.SERVICE_UNAVAILABLE, "The database is unavailable; nothing was saved.")
         return response
 
     app.register_error_handler(
         IntegrityError,
-        lambda exc: errors.problem("conflict", "The change conflicts with another one; nothing was saved."),
+        lambda exc: errors.problem(Problem.CONFLICT, "The change conflicts with another one; nothing was saved."),
     )
 
 
