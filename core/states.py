@@ -7,17 +7,28 @@ from core.errors import InvalidTransition
 
 
 class StateMachine:
-    def __init__(self, name: str, transitions: dict[str, set[str]]):
+    """`name` is the record's noun as a reader says it ("order"); `article` is "a" or "an"
+    before it, from its first letter unless given ("an hour", "a user" need saying)."""
+
+    def __init__(self, name: str, transitions: dict[str, set[str]], *, article: str | None = None):
         self.name = name
         self.transitions = transitions
+        self.article = article or ("an" if name.lower().startswith(tuple("aeiou")) else "a")
+
+    @staticmethod
+    def label(state: str) -> str:
+        """A state as a sentence says it: `pending_payment` is "pending payment"."""
+        return state.replace("_", " ")
 
     def allowed(self, current: str, target: str) -> bool:
         return target in self.transitions.get(current, set())
 
     def check(self, current: str, target: str) -> None:
         if not self.allowed(current, target):
-            raise InvalidTransition(f"A {self.name} that is {current} cannot become {target}.",
-                                    current_status=current, target_status=target)
+            raise InvalidTransition(
+                f"{self.article.capitalize()} {self.name} that is {self.label(current)} "
+                f"cannot become {self.label(target)}.",
+                current_status=current, target_status=target)
 
     def sources(self, target: str) -> set[str]:
         return {s for s, targets in self.transitions.items() if target in targets}
@@ -39,6 +50,6 @@ class StateMachine:
         )
         if result.rowcount != 1:
             session.refresh(row)
-            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {row.status}.",
+            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {self.label(row.status)}.",
                                     current_status=row.status, target_status=target)
         session.refresh(row)
