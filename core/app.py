@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import errors, logs, ratelimit
+from core import errors, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
+    app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
     _register_unit_of_work(app)
