@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install run test fuzz db seed worker beat demo bench clean
+.PHONY: install run test fuzz docs db seed worker beat demo bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: install
 
 fuzz: install
 	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
+
+# docs/problems.md and docs/states.md are drawn from the declarations (tests/core/test_docs.py checks).
+docs: install
+	$(FLASK) docs
 
 worker: install
 	$(BIN)/celery -A shop.jobs worker --loglevel INFO

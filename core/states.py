@@ -5,15 +5,33 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
 
+# Every machine declared, by name, in declaration order: the reference docs are drawn from it.
+MACHINES: dict[str, "StateMachine"] = {}
+
 
 class StateMachine:
     """`name` is the record's noun as a reader says it ("order"); `article` is "a" or "an"
     before it, from its first letter unless given ("an hour", "a user" need saying)."""
 
     def __init__(self, name: str, transitions: dict[str, set[str]], *, article: str | None = None):
+        if name in MACHINES:
+            raise ValueError(f"A state machine named {name!r} is already declared.")
         self.name = name
         self.transitions = transitions
         self.article = article or ("an" if name.lower().startswith(tuple("aeiou")) else "a")
+        MACHINES[name] = self
+
+    @property
+    def states(self) -> list[str]:
+        """Every state, in the order the table first names it."""
+        named = dict.fromkeys(self.transitions)
+        for targets in self.transitions.values():
+            named.update(dict.fromkeys(sorted(targets)))
+        return list(named)
+
+    def targets(self, current: str) -> list[str]:
+        """The states `current` may become, in table order."""
+        return [s for s in self.states if s in self.transitions.get(current, set())]
 
     @staticmethod
     def label(state: str) -> str:

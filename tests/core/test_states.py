@@ -5,12 +5,19 @@ from sqlalchemy import update
 
 from consult import consultations
 from consult.models import Consultation
+from core import states
 from core.errors import InvalidTransition
 from core.states import StateMachine
 from tests.factories.consult import consultation_in_progress
 from tests.factories.identity import make_user
 
 ORDER = {"pending_payment": {"paid"}, "paid": {"shipped"}, "shipped": set()}
+
+
+@pytest.fixture(autouse=True)
+def own_registry(monkeypatch):
+    """Machines made here stay here: the app's own are what docs/states.md draws."""
+    monkeypatch.setattr(states, "MACHINES", {})
 
 
 def refusal(machine: StateMachine, current: str, target: str) -> InvalidTransition:
@@ -56,3 +63,20 @@ def test_a_record_moved_meanwhile_is_named_with_its_new_status_in_words(session)
         consultations.LIFECYCLE.advance(session, consultation, "completed")
     assert refused.value.detail == "The consultation changed meanwhile; it is now referred offline."
     assert refused.value.extra == {"current_status": "referred_offline", "target_status": "completed"}
+
+
+def test_a_declared_machine_is_registered_under_its_name():
+    machine = StateMachine("order", ORDER)
+    assert states.MACHINES == {"order": machine}
+
+
+def test_two_machines_cannot_share_a_name():
+    StateMachine("order", ORDER)
+    with pytest.raises(ValueError):
+        StateMachine("order", {"open": set()})
+
+
+def test_states_are_listed_in_the_order_the_table_first_names_them():
+    machine = StateMachine("refill", {"requested": {"sent", "refused"}, "sent": {"filled"}})
+    assert machine.states == ["requested", "sent", "refused", "filled"]
+    assert machine.targets("requested") == ["sent", "refused"]
