@@ -25,6 +25,7 @@ run: seed
 	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 4 wsgi:app
 
 test: install
+	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
 
 fuzz: install
