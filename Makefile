@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: install run test fuzz db seed worker beat demo bench clean
+.PHONY: install run test fuzz docs db seed worker beat demo bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,15 @@ run: seed
 	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 4 wsgi:app
 
 test: install
+	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
 
 fuzz: install
 	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
+
+# docs/problems.md and docs/states.md are drawn from the declarations (tests/core/test_docs.py checks).
+docs: install
+	$(FLASK) docs
 
 worker: install
 	$(BIN)/celery -A worker worker --loglevel INFO

@@ -1,8 +1,6 @@
 """HTTP endpoints of the clinical side: thin handlers over the service functions."""
 
-import json
-
-from flask import Response, g
+from flask import g
 from flask_smorest import Blueprint
 
 from consult import consultations, drugs, fhir, patients, prescriptions, review
@@ -14,6 +12,7 @@ from consult.schemas import (
     SignSchema, StatusQuerySchema,
 )
 from core.db import current_session
+from core.fhir_http import fhir_json
 from core.identity.access import authenticated, public, requires
 from core.identity.schemas import UserSchema
 from core.schemas import PageArgsSchema, page_of
@@ -230,10 +229,6 @@ def cancel_prescription(body, prescription_id):
 
 
 # ---- FHIR R4 ---------------------------------------------------------------------------
-
-def fhir_json(resource: dict) -> Response:
-    return Response(json.dumps(resource, ensure_ascii=False), mimetype="application/fhir+json")
-
 
 @fhir_blp.route("/Patient/<patient_id>", methods=["GET"])
 @requires("patient", "doctor", "pharmacist", "admin")

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from core import audit
 from core.db import current_session
-from core.errors import DomainError
+from core.errors import ServiceUnavailable
 from core.identity.access import public, requires
 from core.schemas import PageArgsSchema, page_of
 
@@ -56,7 +56,7 @@ def readyz():
     try:
         current_session().execute(text("SELECT 1"))
     except Exception:
-        raise DomainError("The database is not reachable.", slug="service-unavailable") from None
+        raise ServiceUnavailable("The database is not reachable.") from None
     return {"status": "ready"}
 
 

@@ -10,8 +10,9 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import errors, logs, ratelimit
+from core import errors, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
+from core.problems import Problem
 from core.schemas import ProblemSchema
 
 log = logging.getLogger("rxloop.app")
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
+    app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
     _register_unit_of_work(app)
@@ -102,10 +104,10 @@ def _register_unit_of_work(app: Flask) -> None:
             finish_request_session(success=response.status_code < 400)
         except IntegrityError:
             log.exception("commit refused by a constraint")
-            return errors.problem("internal-error", _not_saved("Something went wrong on our side"))
+            return errors.problem(Problem.INTERNAL_ERROR, _not_saved("Something went wrong on our side"))
         except OperationalError:
             log.exception("commit failed")
-            return errors.problem("service-unavailable", _not_saved("The database is unavailable"))
+            return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved("The database is unavailable"))
         return response
 
 

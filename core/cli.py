@@ -1,8 +1,10 @@
-"""Operator commands: `flask --app wsgi create-user …` (and `db upgrade` from Flask-Migrate)."""
+"""Operator commands: `flask --app wsgi create-user …`, `… docs` (and `db upgrade` from Flask-Migrate)."""
 
 import click
 from flask.cli import with_appcontext
 
+from core import reference_docs
+from core.config import PROJECT_ROOT
 from core.db import unit_of_work
 from core.errors import DomainError
 from core.identity import accounts
@@ -28,4 +30,12 @@ def create_user(role, email, password, full_name, license_number, specialty):
     click.echo(f"created {role} {user.id}")
 
 
-commands = [create_user]
+@click.command("docs")
+@with_appcontext
+def write_docs():
+    """Write docs/problems.md and docs/states.md from the problem registry and the state machines."""
+    for path in reference_docs.write(PROJECT_ROOT / "docs"):
+        click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
+
+
+commands = [create_user, write_docs]

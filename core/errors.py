@@ -5,93 +5,93 @@ import logging
 from flask import g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core.problems import Problem
+
 log = logging.getLogger("rxloop.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
-# slug -> (status, title): the registry of every problem type a client can see.
-PROBLEMS = {
-    "malformed-request": (400, "Malformed request"),
-    "unauthenticated": (401, "Authentication required"),
-    "forbidden": (403, "Forbidden"),
-    "not-found": (404, "Not found"),
-    "method-not-allowed": (405, "Method not allowed"),
-    "conflict": (409, "Conflict"),
-    "invalid-transition": (409, "Invalid transition"),
-    "out-of-stock": (409, "Out of stock"),
-    "prescription-required": (409, "Prescription required"),
-    "prescription-exhausted": (409, "Prescription exhausted"),
-    "already-claimed": (409, "Already claimed"),
-    "payload-too-large": (413, "Payload too large"),
-    "unsupported-media-type": (415, "Unsupported media type"),
-    "validation-error": (422, "Validation error"),
-    "safety-check-failed": (422, "Safety check failed"),
-    "policy-violation": (422, "Policy violation"),
-    "payment-declined": (402, "Payment declined"),
-    "rate-limited": (429, "Too many requests"),
-    "internal-error": (500, "Internal server error"),
-    "payment-provider-error": (502, "Payment provider error"),
-    "service-unavailable": (503, "Service unavailable"),
-}
-
-_STATUS_SLUGS = {
-    400: "malformed-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
-    415: "unsupported-media-type", 422: "validation-error", 429: "rate-limited",
-    500: "internal-error", 502: "payment-provider-error", 503: "service-unavailable",
+# The problem an HTTP error from routing or validation (werkzeug's) is served as.
+_FOR_STATUS = {
+    400: Problem.MALFORMED_REQUEST, 401: Problem.UNAUTHENTICATED, 403: Problem.FORBIDDEN,
+    404: Problem.NOT_FOUND, 405: Problem.METHOD_NOT_ALLOWED, 409: Problem.CONFLICT,
+    413: Problem.PAYLOAD_TOO_LARGE, 415: Problem.UNSUPPORTED_MEDIA_TYPE, 422: Problem.VALIDATION_ERROR,
+    429: Problem.RATE_LIMITED, 500: Problem.INTERNAL_ERROR, 502: Problem.PAYMENT_PROVIDER_ERROR,
+    503: Problem.SERVICE_UNAVAILABLE,
 }
 
 
 class DomainError(Exception):
-    """A refusal a client can act on; `extra` members are added to the problem body."""
+    """A refusal a client can act on; `extra` members are added to the problem body.
 
-    slug = "conflict"
+    A subclass names its problem from the registry: `problem = Problem.OUT_OF_STOCK`.
+    """
+
+    problem: Problem = Problem.CONFLICT
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("slug")
+        if isinstance(declared, str):
+            # The older spelling, `slug = "out-of-stock"`: still read, checked the same way.
+            cls.problem = Problem(declared)
+            del cls.slug
+        if not isinstance(cls.problem, Problem):
+            raise TypeError(f"{cls.__name__}.problem must be a member of Problem, not {cls.problem!r}")
 
     def __init__(self, detail: str, *, slug: str | None = None, errors: dict | None = None,
                  headers: dict | None = None, **extra):
         super().__init__(detail)
         self.detail = detail
         if slug is not None:
-            self.slug = slug
+            self.problem = Problem(slug)
         self.errors = errors
         self.headers = headers or {}
         self.extra = extra
 
     @property
+    def slug(self) -> str:
+        return self.problem.slug
+
+    @property
     def status(self) -> int:
-        return PROBLEMS[self.slug][0]
+        return self.problem.status
 
 
 class Unauthenticated(DomainError):
-    slug = "unauthenticated"
+    problem = Problem.UNAUTHENTICATED
 
 
 class Forbidden(DomainError):
-    slug = "forbidden"
+    problem = Problem.FORBIDDEN
 
 
 class NotFound(DomainError):
-    slug = "not-found"
+    problem = Problem.NOT_FOUND
 
 
 class Conflict(DomainError):
-    slug = "conflict"
+    problem = Problem.CONFLICT
 
 
 class InvalidTransition(DomainError):
-    slug = "invalid-transition"
+    problem = Problem.INVALID_TRANSITION
 
 
 class AlreadyClaimed(DomainError):
-    slug = "already-claimed"
+    problem = Problem.ALREADY_CLAIMED
 
 
 class ValidationFailed(DomainError):
-    slug = "validation-error"
+    problem = Problem.VALIDATION_ERROR
 
 
 class PolicyViolation(DomainError):
-    slug = "policy-violation"
+    problem = Problem.POLICY_VIOLATION
+
+
+class ServiceUnavailable(DomainError):
+    problem = Problem.SERVICE_UNAVAILABLE
 
 
 # FHIR's issue codes for the statuses a FHIR read can answer with.
@@ -110,16 +110,20 @@ def operation_outcome(status: int, detail: str | None):
     return response
 
 
-def problem(slug: str, detail: str | None = None, *, status: int | None = None,
+def problem(kind: Problem | str, detail: str | None = None, *, status: int | None = None,
             errors: dict | None = None, headers: dict | None = None, **extra):
-    code, title = PROBLEMS.get(slug, (status or 500, slug))
-    status = status or code
+    """The response for a problem of the registry (a member or its slug; any other slug is a ValueError).
+
+    `status` overrides the registry's only for HTTP errors it has no member of its own for.
+    """
+    kind = Problem(kind)
+    status = status or kind.status
     if has_request_context() and request.path.startswith("/fhir/"):
         response = operation_outcome(status, detail)
         for name, value in (headers or {}).items():
             response.headers[name] = value
         return response
-    body = {"type": f"/problems/{slug}", "title": title, "status": status}
+    body = {"type": kind.type, "title": kind.title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
@@ -164,12 +168,12 @@ def _validation_errors(exc: HTTPException) -> dict | None:
 
 
 def handle_domain_error(exc: DomainError):
-    return problem(exc.slug, exc.detail, errors=exc.errors, headers=exc.headers, **exc.extra)
+    return problem(exc.problem, exc.detail, errors=exc.errors, headers=exc.headers, **exc.extra)
 
 
 def handle_http_exception(exc: HTTPException):
     status = exc.code or 500
-    slug = _STATUS_SLUGS.get(status, "internal-error" if status >= 500 else "malformed-request")
+    kind = _FOR_STATUS.get(status, Problem.INTERNAL_ERROR if status >= 500 else Problem.MALFORMED_REQUEST)
     headers = {}
     try:
         headers = dict(exc.get_headers() or [])
@@ -182,7 +186,7 @@ def handle_http_exception(exc: HTTPException):
         detail = "The request body is not valid JSON."
     if status == 429:
         detail = "Too many requests; try again later."
-    return problem(slug, detail, status=status, errors=errors if status == 422 else None,
+    return problem(kind, detail, status=status, errors=errors if status == 422 else None,
                    headers=headers)
 
 
@@ -190,7 +194,7 @@ def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
-    return problem("internal-error", "Something went wrong on our side; it has been logged.",
+    return problem(Problem.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.",
                    request_id=g.get("request_id"))
 
 
@@ -207,7 +211,7 @@ def register(app) -> None:
             ):
                 return None
             if not request.is_json:
-                return problem("malformed-request", "Send the body as application/json.")
+                return problem(Problem.MALFORMED_REQUEST, "Send the body as application/json.")
             if request.get_json(silent=True) is None:
-                return problem("malformed-request", "The request body is not valid JSON.")
+                return problem(Problem.MALFORMED_REQUEST, "The request body is not valid JSON.")
         return None

@@ -5,19 +5,48 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
 
+# Every machine declared, by name, in declaration order: the reference docs are drawn from it.
+MACHINES: dict[str, "StateMachine"] = {}
+
 
 class StateMachine:
-    def __init__(self, name: str, transitions: dict[str, set[str]]):
+    """`name` is the record's noun as a reader says it ("order"); `article` is "a" or "an"
+    before it, from its first letter unless given ("an hour", "a user" need saying)."""
+
+    def __init__(self, name: str, transitions: dict[str, set[str]], *, article: str | None = None):
+        if name in MACHINES:
+            raise ValueError(f"A state machine named {name!r} is already declared.")
         self.name = name
         self.transitions = transitions
+        self.article = article or ("an" if name.lower().startswith(tuple("aeiou")) else "a")
+        MACHINES[name] = self
+
+    @property
+    def states(self) -> list[str]:
+        """Every state, in the order the table first names it."""
+        named = dict.fromkeys(self.transitions)
+        for targets in self.transitions.values():
+            named.update(dict.fromkeys(sorted(targets)))
+        return list(named)
+
+    def targets(self, current: str) -> list[str]:
+        """The states `current` may become, in table order."""
+        return [s for s in self.states if s in self.transitions.get(current, set())]
+
+    @staticmethod
+    def label(state: str) -> str:
+        """A state as a sentence says it: `pending_payment` is "pending payment"."""
+        return state.replace("_", " ")
 
     def allowed(self, current: str, target: str) -> bool:
         return target in self.transitions.get(current, set())
 
     def check(self, current: str, target: str) -> None:
         if not self.allowed(current, target):
-            raise InvalidTransition(f"A {self.name} that is {current} cannot become {target}.",
-                                    current_status=current, target_status=target)
+            raise InvalidTransition(
+                f"{self.article.capitalize()} {self.name} that is {self.label(current)} "
+                f"cannot become {self.label(target)}.",
+                current_status=current, target_status=target)
 
     def sources(self, target: str) -> set[str]:
         return {s for s, targets in self.transitions.items() if target in targets}
@@ -39,6 +68,6 @@ class StateMachine:
         )
         if result.rowcount != 1:
             session.refresh(row)
-            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {row.status}.",
+            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {self.label(row.status)}.",
                                     current_status=row.status, target_status=target)
         session.refresh(row)

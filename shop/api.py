@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from core.db import current_session
 from core.identity.access import public, requires
 from core.schemas import page_of
-from consult.api import fhir_json
+from core.fhir_http import fhir_json
 from consult.schemas import FhirResourceSchema
 from shop import cart, catalog, fhir, inventory, order_queries, orders
 from shop.schemas import (
