@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String, event, select
@@ -61,13 +62,21 @@ def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
 
 
-def record(session: Session, *, actor_id: str | None, action: str, subject_type: str,
+class AuditEvent(StrEnum):
+    """What happened, by name: each context declares its events as a subclass (shop/events.py,
+    consult/events.py, core/identity/events.py), so every action can be found by name and a
+    mistyped one fails where it is written, not in the log."""
+
+
+def record(session: Session, *, actor_id: str | None, action: AuditEvent, subject_type: str,
            subject_id: str, detail: dict | None = None) -> None:
     """Queue an entry; it is chained and written when the unit of work commits.
 
     `detail` holds ids, codes and counts, never a patient's name, birth date, diagnosis
     or drugs: the log is read by operators, and PHI belongs in the records it points to.
     """
+    if not isinstance(action, AuditEvent):
+        raise TypeError(f"audit actions are declared events (an AuditEvent member), not {action!r}")
     session.info.setdefault("audit_pending", []).append(
         dict(at=utcnow(), actor_id=actor_id, action=action, subject_type=subject_type,
              subject_id=subject_id, detail=detail or {})

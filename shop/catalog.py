@@ -11,6 +11,7 @@ from core.db import add_unique, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.pagination import Page, paginate
 from shop.models import InventoryLot, Product
+from shop.events import ShopEvent
 
 # 处方药与非处方药分类管理办法（试行） 第十二条: the notice every Rx product must carry.
 RX_NOTICE_CN = "处方药须凭处方在药师指导下购买和使用"
@@ -104,7 +105,7 @@ def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str
     product = Product(sku=sku, name=name, drug_id=drug_id, pack_size=pack_size,
                       price_amount=price["amount"], currency=price["currency"], active=active)
     add_unique(session, product, conflict="A product with this SKU exists.")
-    audit.record(session, actor_id=actor_id, action="product.created", subject_type="product",
+    audit.record(session, actor_id=actor_id, action=ShopEvent.PRODUCT_CREATED, subject_type="product",
                  subject_id=product.id, detail={"sku": sku})
     return product
 
@@ -120,6 +121,6 @@ def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -
         setattr(product, key, value)
     product.updated_at = utcnow()
     add_unique(session, product, conflict="A product with this SKU exists.")
-    audit.record(session, actor_id=actor_id, action="product.updated", subject_type="product",
+    audit.record(session, actor_id=actor_id, action=ShopEvent.PRODUCT_UPDATED, subject_type="product",
                  subject_id=product.id, detail={"fields": sorted(changes)})
     return product

@@ -20,6 +20,7 @@ from core.errors import Conflict, ValidationFailed
 from core.identity.models import User
 from shop import catalog, inventory
 from shop.models import CartLine, LotAllocation, Order, OrderLine, Product
+from shop.events import ShopEvent
 
 CONSULTATION_URL = "/api/v1/consultations"
 
@@ -86,7 +87,7 @@ def create_order(*, session: Session, user: User, idempotency_key: str, body: di
         for cart_line in session.scalars(select(CartLine).where(CartLine.user_id == user.id)):
             session.delete(cart_line)
     session.flush()
-    audit.record(session, actor_id=user.id, action="order.created", subject_type="order",
+    audit.record(session, actor_id=user.id, action=ShopEvent.ORDER_CREATED, subject_type="order",
                  subject_id=order.id, detail={"lines": len(wanted), "total": total})
     return order, True
 

@@ -10,6 +10,7 @@ from core.errors import NotFound
 from core.identity.models import User
 from shop import order_queries
 from shop.models import OrderLine
+from shop.events import ShopEvent
 
 # rxloop order status → FHIR R4 MedicationDispense.status (a required value set).
 DISPENSE_STATUS = {"pending_payment": "preparation", "paid": "preparation", "dispensed": "completed",
@@ -44,6 +45,6 @@ def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
     if line.prescription_use_id:
         item_id = dispensing.item_of_use(session=session, use_id=line.prescription_use_id)
         resource["authorizingPrescription"] = [{"reference": f"MedicationRequest/{item_id}"}]
-    audit.record(session, actor_id=user.id, action="fhir.medication_dispense_read", subject_type="order",
+    audit.record(session, actor_id=user.id, action=ShopEvent.FHIR_MEDICATION_DISPENSE_READ, subject_type="order",
                  subject_id=order.id, detail={"line_id": line.id})
     return resource

@@ -16,6 +16,7 @@ from core.errors import Conflict
 from shop import orders, payments
 from shop.models import Order
 from shop.stripe_gateway import CANCELLABLE, Intent, PaymentStateError
+from shop.events import ShopEvent
 
 # A step younger than this may still be waiting for its answer in a live request.
 STEP_GRACE = timedelta(minutes=2)
@@ -134,6 +135,6 @@ def _cancel_if_stray(session: Session, intent: Intent) -> bool:
         return False
     if keeps_it:
         orders.authorisation_cancelled(session=session, order=order)
-    audit.record(session, actor_id=None, action="payment.stray_intent_cancelled", subject_type="order",
+    audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_STRAY_INTENT_CANCELLED, subject_type="order",
                  subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
     return True

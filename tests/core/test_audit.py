@@ -1,14 +1,16 @@
 """The audit log is a hash chain: any edit, deletion or insertion shows in verify()."""
 
+import pytest
 from sqlalchemy import delete, select, text, update
 
 from core import audit
 from core.audit import AuditEntry
+from tests.support.events import TestEvent
 
 
 def write_entries(session, n):
     for i in range(n):
-        audit.record(session, actor_id="usr_test", action="test.event", subject_type="thing",
+        audit.record(session, actor_id="usr_test", action=TestEvent.WRITTEN, subject_type="thing",
                      subject_id=f"thing_{i}", detail={"i": i})
     session.commit()
 
@@ -59,7 +61,7 @@ def test_a_deleted_last_entry_is_found(session):
 
 def test_a_rolled_back_unit_of_work_leaves_no_entry(session):
     before = audit.verify(session)["entries"]
-    audit.record(session, actor_id=None, action="test.never", subject_type="thing", subject_id="x")
+    audit.record(session, actor_id=None, action=TestEvent.NEVER_COMMITTED, subject_type="thing", subject_id="x")
     session.rollback()
     write_entries(session, 1)
     assert audit.verify(session) == {"ok": True, "entries": before + 1, "first_bad": None}
@@ -85,3 +87,8 @@ def test_the_audit_list_pages_with_a_cursor(login_as, session):
     seqs = [e["seq"] for e in first["items"] + second["items"]]
     assert seqs == sorted(seqs) and len(set(seqs)) == 4
     assert admin.get("/api/v1/audit?cursor=garbage").status_code == 422
+
+
+def test_an_action_must_be_a_declared_event_not_a_free_string(session):
+    with pytest.raises(TypeError):
+        audit.record(session, actor_id=None, action="order.cancelled", subject_type="order", subject_id="o")

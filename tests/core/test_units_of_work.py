@@ -11,6 +11,7 @@ from core.db import current_session, utcnow
 from core.errors import Conflict
 from shop.models import WebhookEvent
 from tests.conftest import TEST_CONFIG
+from tests.support.events import TestEvent
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def app_with_routes(app, database_url):
 
     @app.route("/write-then-refuse", methods=["POST"])
     def write_then_refuse():
-        audit.record(current_session(), actor_id=None, action="test.written_then_refused",
+        audit.record(current_session(), actor_id=None, action=TestEvent.WRITTEN_THEN_REFUSED,
                      subject_type="test", subject_id="t-1", detail={})
         current_session().flush()
         raise Conflict("Refused after writing.")

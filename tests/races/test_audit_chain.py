@@ -4,6 +4,7 @@ import pytest
 
 from core import audit
 from tests.races.conftest import race
+from tests.support.events import TestEvent
 
 pytestmark = [pytest.mark.races, pytest.mark.postgres_only]
 
@@ -12,7 +13,7 @@ def test_sixteen_concurrent_writers_keep_one_chain(committed):
     def write(i):
         for j in range(5):
             with committed.sessionmaker() as session, session.begin():
-                audit.record(session, actor_id=f"usr_{i}", action="race.write",
+                audit.record(session, actor_id=f"usr_{i}", action=TestEvent.RACED,
                              subject_type="thing", subject_id=f"{i}-{j}")
 
     results = race(16, write)
