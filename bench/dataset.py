@@ -1,4 +1,4 @@
-"""The benchmark's catalogue and people: generated, deterministic, loaded in one pass.
+"""The benchmark's catalog and people: generated, deterministic, loaded in one pass.
 
 Products and lots (the bulk) go in with multi-row INSERTs; people, consultations and
 prescriptions go through the same service functions the API uses, so the review queue
@@ -45,14 +45,14 @@ def load(session: Session, *, products: int, patients_count: int, approved: int,
     drugs.sync(session=session)
     formulary = list(session.scalars(select(Drug).where(Drug.active.is_(True)).order_by(Drug.id)))
     data = Dataset()
-    _catalogue(session, rng, formulary, products, data)
+    _catalog(session, rng, formulary, products, data)
     _people(session, formulary, patients_count, approved, pending, tokens, data)
     data.search_terms = sorted({d.generic_name[:3].lower() for d in formulary}
                                | {s[:3] for s in ("vitamin", "tablet", "ranolux", "novita")})
     return data
 
 
-def _catalogue(session, rng, formulary, count, data) -> None:
+def _catalog(session, rng, formulary, count, data) -> None:
     today = utcnow().date()
     now = utcnow()
     otc = [d for d in formulary if d.rx_class == "otc"]

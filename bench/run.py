@@ -1,4 +1,4 @@
-"""`make bench`: load a realistic catalogue into PostgreSQL, serve it with gunicorn, drive it
+"""`make bench`: load a realistic catalog into PostgreSQL, serve it with gunicorn, drive it
 with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md).
 
     .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick]

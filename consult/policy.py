@@ -99,7 +99,7 @@ US = Policy(
         Rule("us.schedule-iii-iv-refills", "21 CFR 1306.22(a)",
              "Schedule III and IV: no more than 5 refills, and none more than 6 months after issue."),
         Rule("us.schedule-v-refills", "21 CFR 1306.22(a) applied by rxloop house policy",
-             "Schedule V may be refilled as the prescriber authorises (federal); rxloop applies the "
+             "Schedule V may be refilled as the prescriber authorizes (federal); rxloop applies the "
              "Schedule III–IV limit of 5 refills within 6 months."),
         Rule("us.validity-non-controlled", "rxloop house policy, after typical state pharmacy law",
              "Non-controlled prescriptions are dispensable for 1 year from issue (most states' limit)."),

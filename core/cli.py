@@ -15,7 +15,7 @@ from core.identity import accounts
 @click.option("--email", required=True)
 @click.option("--password", required=True, prompt=True, hide_input=True)
 @click.option("--full-name", default="")
-@click.option("--licence", "--license", "license_number", default=None)
+@click.option("--license", "license_number", default=None)
 @click.option("--specialty", default=None)
 @with_appcontext
 def create_user(role, email, password, full_name, license_number, specialty):

@@ -1,1 +1,1 @@
-"""The commercial side: catalogue, inventory lots, cart, orders, payments, fulfilment."""
+"""The commercial side: catalog, inventory lots, cart, orders, payments, fulfilment."""

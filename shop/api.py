@@ -15,7 +15,7 @@ from shop.schemas import (
     ProductSchema, RecallInSchema, RecallSchema, RefundInSchema, ShipInSchema, WebhookAckSchema,
 )
 
-catalog_blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="Catalogue and inventory")
+catalog_blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog and inventory")
 cart_blp = Blueprint("cart", __name__, url_prefix="/api/v1", description="Cart")
 orders_blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders and fulfilment")
 fhir_blp = Blueprint("fhir-dispense", __name__, url_prefix="/fhir/R4", description="FHIR R4 (read)")
@@ -33,7 +33,7 @@ def _order(order):
     return order_queries.describe(session=current_session(), orders=[order])[0]
 
 
-# ---- catalogue -----------------------------------------------------------------------
+# ---- catalog -----------------------------------------------------------------------
 
 @catalog_blp.route("/products", methods=["GET"])
 @public

@@ -1,4 +1,4 @@
-"""The catalogue: products (sellable packs of formulary drugs) and their availability."""
+"""The catalog: products (sellable packs of formulary drugs) and their availability."""
 
 from datetime import date
 

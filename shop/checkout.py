@@ -43,7 +43,7 @@ def create_order(*, session: Session, user: User, idempotency_key: str, body: di
     """A new order waiting for payment, or the one this key already made (and False).
 
     One unit of work: the key is claimed first, then every Rx line gets a prescription
-    authorisation and every line a FEFO reservation. Any refusal rolls all of it back.
+    authorization and every line a FEFO reservation. Any refusal rolls all of it back.
     Paying for it is shop.orders.place's business.
     """
     now = now or utcnow()

@@ -1,4 +1,4 @@
-"""Shop operator commands: run the jobs by hand, seed the demo catalogue."""
+"""Shop operator commands: run the jobs by hand, seed the demo catalog."""
 
 import click
 from flask.cli import with_appcontext
@@ -24,7 +24,7 @@ def _job_command(name):
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo():
-    """Load the demo accounts, formulary and catalogue once (running it again changes nothing)."""
+    """Load the demo accounts, formulary and catalog once (running it again changes nothing)."""
     with unit_of_work() as session:
         created = demo.seed(session=session)
     click.echo(f"demo data: {created} new records" if created else "demo data already present")

@@ -1,4 +1,4 @@
-"""Demo catalogue: a product with stock for every formulary drug (development only)."""
+"""Demo catalog: a product with stock for every formulary drug (development only)."""
 
 import hashlib
 from datetime import timedelta

@@ -1,7 +1,7 @@
 """The loop, told in plain words: drives a running rxloop over HTTP with the demo accounts.
 
 Patient → refused at checkout → consultation → doctor prescribes → pharmacist approves →
-checkout → card authorised → pharmacist dispenses (capture) → shipped → delivered.
+checkout → card authorized → pharmacist dispenses (capture) → shipped → delivered.
 """
 
 import json
@@ -103,14 +103,14 @@ def run(base_url: str, echo=print, stripe_api_base: str | None = None, wait_seco
         echo("   (payments are not configured: start the server with STRIPE_* set — see `make demo`)")
         return
 
-    echo("6. The patient's card is authorised (the client confirms the PaymentIntent)")
+    echo("6. The patient's card is authorized (the client confirms the PaymentIntent)")
     for path, form in ((f"/v1/payment_intents/{intent}", {"payment_method": "pm_card_visa"}),
                        (f"/v1/payment_intents/{intent}/confirm", {})):
         confirm = urllib.request.Request(stripe_api_base.rstrip("/") + path, method="POST",
                                          data=urllib.parse.urlencode(form).encode())
         confirm.add_header("Authorization", "Bearer sk_test_demo")
         urllib.request.urlopen(confirm, timeout=30).read()
-    say("patient", "card 4242… confirmed in the browser (authorised, not charged)")
+    say("patient", "card 4242… confirmed in the browser (authorized, not charged)")
     deadline = time.monotonic() + wait_seconds
     while True:  # a provider's webhook arrives on its own, about a second later
         _, order = patient.call("GET", f"/api/v1/orders/{order['id']}")
@@ -118,11 +118,11 @@ def run(base_url: str, echo=print, stripe_api_base: str | None = None, wait_seco
             break
         time.sleep(0.5)
     if order["status"] != "paid" and reconcile is not None:
-        # localstripe sends no event for an authorisation (only for a capture): the
+        # localstripe sends no event for an authorization (only for a capture): the
         # reconcile job, which the worker runs every two minutes, asks the provider instead.
         say("worker", f"no webhook yet: the reconcile job asked the provider ({reconcile()} order(s) updated)")
         _, order = patient.call("GET", f"/api/v1/orders/{order['id']}")
-    say("Stripe", f"authorisation applied: pending_payment → {order['status']} "
+    say("Stripe", f"authorization applied: pending_payment → {order['status']} "
                   f"(payment {order['payment']['status']})")
     if order["status"] != "paid":
         raise Step("the payment webhook did not arrive")

@@ -17,7 +17,7 @@ class ShopEvent(AuditEvent):
     ORDER_PAID = "order.paid"
     ORDER_REFUNDED = "order.refunded"
     ORDER_SHIPPED = "order.shipped"
-    PAYMENT_AUTHORISATION_CANCELLED = "payment.authorisation_cancelled"
+    PAYMENT_AUTHORIZATION_CANCELLED = "payment.authorization_cancelled"
     PAYMENT_CAPTURED = "payment.captured"
     PAYMENT_INTENT_CREATED = "payment.intent_created"
     PAYMENT_STRAY_INTENT_CANCELLED = "payment.stray_intent_cancelled"

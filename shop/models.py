@@ -17,7 +17,7 @@ class Product(Base):
     __table_args__ = (CheckConstraint("pack_size > 0", name="pack_size_positive"),
                       CheckConstraint("price_amount >= 0", name="price_not_negative"),
                       Index("ix_products_drug_id", "drug_id"),
-                      # Keyset pages of the catalogue walk (name, id) in order.
+                      # Keyset pages of the catalog walk (name, id) in order.
                       Index("ix_products_name_id", "name", "id"),
                       # Search by any part of the name: a trigram index on PostgreSQL (pg_trgm)
                       # serves ILIKE '%term%'; elsewhere it is a plain index on name.

@@ -113,7 +113,7 @@ def record_intent(*, session: Session, order: Order, step: PaymentStep, intent: 
 
 def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -> Order:
     """Cancel an order not yet dispensed (by its patient or staff; after dispensing an order can
-    only be refunded). An authorisation is cancelled at the provider first, a capture refunded,
+    only be refunded). An authorization is cancelled at the provider first, a capture refunded,
     each as its own recorded step."""
     order = locked(session=session, order_id=order_queries.get(session=session, user=user, order_id=order_id).id)
     LIFECYCLE.check(order.status, "cancelled")
@@ -125,16 +125,16 @@ def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -
 
 
 def _give_money_back(session: Session, order: Order, *, doing: str) -> Order:
-    """Release an authorisation or refund a capture, whichever the order holds; returns the
+    """Release an authorization or refund a capture, whichever the order holds; returns the
     order locked again once the provider has answered."""
     if order.payment_intent_id and order.payment_status in ("requires_payment_method", "authorized"):
-        return _cancel_authorisation(session, order, doing=doing)
+        return _cancel_authorization(session, order, doing=doing)
     if order.payment_status in ("captured", "partially_refunded"):
         return _refund(session, order, amount=None, actor_id=None, reason=doing, doing=doing)
     return order
 
 
-def _cancel_authorisation(session: Session, order: Order, *, doing: str) -> Order:
+def _cancel_authorization(session: Session, order: Order, *, doing: str) -> Order:
     """Two units of work: the `cancel` step committed, then the provider's answer applied."""
     step = payments.begin(session=session, order=order, kind="cancel")
     end_unit_of_work(session)
@@ -145,7 +145,7 @@ def _cancel_authorisation(session: Session, order: Order, *, doing: str) -> Orde
         raise payments.problem_for(exc, doing) from None
     order = locked(session=session, order_id=order.id)
     payments.succeeded(session=session, step=step)
-    authorisation_cancelled(session=session, order=order)
+    authorization_cancelled(session=session, order=order)
     return order
 
 
@@ -157,15 +157,15 @@ def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None
     end_unit_of_work(session)
 
 
-def authorisation_cancelled(*, session: Session, order: Order) -> None:
+def authorization_cancelled(*, session: Session, order: Order) -> None:
     if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
         order.payment_status = "canceled"
-        audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORISATION_CANCELLED, subject_type="order",
+        audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORIZATION_CANCELLED, subject_type="order",
                      subject_id=order.id, detail={})
 
 
 def expire_unpaid(*, session: Session, now: datetime | None = None) -> int:
-    """The expiry job, one order per unit of work: lock it, cancel any authorisation that slipped
+    """The expiry job, one order per unit of work: lock it, cancel any authorization that slipped
     in, then expire it and give back what it held. A late payment webhook takes the same row
     lock, so an order is never both expired and paid."""
     now = now or utcnow()
@@ -271,13 +271,13 @@ def recall_lot(*, session: Session, actor_id: str, lot_id: str, reason: str | No
 
 def refund(*, session: Session, admin: User, order_id: str, amount: int | None, reason: str | None) -> Order:
     """Refund captured money, fully or in part; a full refund moves the order to refunded.
-    An order only authorised (paid, not yet captured) is refunded by cancelling the authorisation."""
+    An order only authorized (paid, not yet captured) is refunded by cancelling the authorization."""
     order = locked(session=session, order_id=order_id)
     LIFECYCLE.check(order.status, "refunded")
     if order.payment_status == "authorized":
         if amount not in (None, order.total_amount):
-            raise Conflict("Nothing is captured yet: only the whole authorisation can be released.")
-        order = _cancel_authorisation(session, order, doing="cancelling the authorisation")
+            raise Conflict("Nothing is captured yet: only the whole authorization can be released.")
+        order = _cancel_authorization(session, order, doing="cancelling the authorization")
         _close(session, order, "refunded", actor_id=admin.id)
         amount = order.total_amount
     else:
@@ -352,21 +352,21 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
         order.payment_status = "requires_payment_method"
         return order.id, "payment failed"
     if kind == "payment_intent.canceled":
-        authorisation_cancelled(session=session, order=order)
+        authorization_cancelled(session=session, order=order)
         if order.status in OPEN:
             _close(session, order, "cancelled", actor_id=None,
-                   cancel_reason="The payment authorisation was cancelled.")
-        return order.id, "authorisation cancelled"
+                   cancel_reason="The payment authorization was cancelled.")
+        return order.id, "authorization cancelled"
     status = obj.get("status")
-    authorised = kind == "payment_intent.amount_capturable_updated" or status == "requires_capture"
+    authorized = kind == "payment_intent.amount_capturable_updated" or status == "requires_capture"
     captured = kind == "payment_intent.succeeded" or status == "succeeded"
-    if not (authorised or captured):
+    if not (authorized or captured):
         return order.id, "ignored: nothing to apply"
     if order.status in ("expired", "cancelled"):
-        # A late authorisation for an order that no longer exists: never keep the money.
+        # A late authorization for an order that no longer exists: never keep the money.
         if order.payment_status != "canceled":
-            _cancel_authorisation(session, order, doing="cancelling a late authorisation")
-        return order.id, "late authorisation cancelled"
+            _cancel_authorization(session, order, doing="cancelling a late authorization")
+        return order.id, "late authorization cancelled"
     if order.status == "pending_payment":
         LIFECYCLE.advance(session, order, "paid", paid_at=utcnow())
         order.payment_status, order.payment_error = "authorized", None

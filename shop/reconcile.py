@@ -28,11 +28,11 @@ def reconcile(*, session: Session, now: datetime | None = None) -> dict:
     """In order:
     1. pending steps (a call whose answer was never recorded): ask the provider and apply it;
     2. unpaid orders with no intent: open one (orders past their time are left to expire);
-    3. unpaid orders whose authorisation webhook was lost: apply the authorisation;
+    3. unpaid orders whose authorization webhook was lost: apply the authorization;
     4. intents no open order keeps (found by their metadata): cancel them.
     Returns how many of each it handled."""
     now = now or utcnow()
-    done = {"steps": 0, "opened": 0, "authorised": 0, "stray_cancelled": 0}
+    done = {"steps": 0, "opened": 0, "authorized": 0, "stray_cancelled": 0}
     for step in payments.pending_steps(session=session, started_before=now - STEP_GRACE):
         done["steps"] += _in_own_unit(session, lambda step=step: _finish_step(session, step.id))
     for order_id in list(session.scalars(select(Order.id).where(
@@ -41,7 +41,7 @@ def reconcile(*, session: Session, now: datetime | None = None) -> dict:
         done["opened"] += _in_own_unit(session, lambda order_id=order_id: _reopen(session, order_id))
     for order_id in list(session.scalars(select(Order.id).where(
             Order.status == "pending_payment", Order.payment_intent_id.is_not(None)))):
-        done["authorised"] += _in_own_unit(session, lambda order_id=order_id: _recheck_intent(session, order_id))
+        done["authorized"] += _in_own_unit(session, lambda order_id=order_id: _recheck_intent(session, order_id))
     intents = payments.gateway().list_intents(created_after=int((now - STRAY_INTENT_WINDOW).timestamp()))
     for intent in intents:
         done["stray_cancelled"] += _in_own_unit(session, lambda intent=intent: _cancel_if_stray(session, intent))
@@ -121,7 +121,7 @@ def _recheck_intent(session: Session, order_id: str) -> bool:
 
 def _cancel_if_stray(session: Session, intent: Intent) -> bool:
     """An intent is stray when no open order keeps it: its order is gone or closed, or holds
-    another intent. A stray authorisation is cancelled, so no money is held for nothing."""
+    another intent. A stray authorization is cancelled, so no money is held for nothing."""
     if intent.status not in CANCELLABLE:
         return False
     order_id = intent.metadata.get("order_id")
@@ -134,7 +134,7 @@ def _cancel_if_stray(session: Session, intent: Intent) -> bool:
     except PaymentStateError:
         return False
     if keeps_it:
-        orders.authorisation_cancelled(session=session, order=order)
+        orders.authorization_cancelled(session=session, order=order)
     audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_STRAY_INTENT_CANCELLED, subject_type="order",
                  subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
     return True

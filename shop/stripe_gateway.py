@@ -139,7 +139,7 @@ class StripeGateway:
 
     def create_intent(self, *, amount: int, currency: str, order_id: str, idempotency_key: str,
                       customer_email: str | None = None) -> Intent:
-        """Open an intent the patient's browser confirms; the money is only authorised (captured later)."""
+        """Open an intent the patient's browser confirms; the money is only authorized (captured later)."""
         params = {"amount": amount, "currency": currency, "capture_method": "manual",
                   "payment_method_types": ["card"], "metadata": {"order_id": order_id}}
         if customer_email and self._send_receipts:
@@ -164,7 +164,7 @@ class StripeGateway:
         return found
 
     def capture(self, intent_id: str, *, amount: int, idempotency_key: str) -> Intent:
-        """Take `amount` (at most the authorised amount) of an authorised intent; the rest is released."""
+        """Take `amount` (at most the authorized amount) of an authorized intent; the rest is released."""
         try:
             with _provider("capturing a payment"):
                 captured = self._intent(self._client.v1.payment_intents.capture(
@@ -179,7 +179,7 @@ class StripeGateway:
         return captured
 
     def cancel(self, intent_id: str, *, idempotency_key: str) -> Intent:
-        """Release the authorisation. Idempotent: an intent already cancelled is returned as it is."""
+        """Release the authorization. Idempotent: an intent already cancelled is returned as it is."""
         try:
             with _provider("cancelling a payment"):
                 return self._intent(self._client.v1.payment_intents.cancel(
@@ -194,7 +194,7 @@ class StripeGateway:
 
     def refund(self, intent_id: str, *, amount: int | None, idempotency_key: str) -> RefundResult:
         """Give back `amount` of a captured intent, or (None) all that is not yet refunded.
-        Only captured money is refunded: an authorisation is released with `cancel`."""
+        Only captured money is refunded: an authorization is released with `cancel`."""
         current = self.retrieve_intent(intent_id)
         if current.status != "succeeded":  # read first: never ask to refund what was never taken
             raise PaymentStateError(f"cannot refund payment {intent_id}: it is {current.status}, nothing was captured",

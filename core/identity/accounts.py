@@ -33,8 +33,8 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
         raise ValidationFailed("Password too short.", errors={
             "password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
     if role in ("doctor", "pharmacist") and not license_number:
-        raise ValidationFailed("A licence number is required.", errors={
-            "license_number": [f"A {role} must have a licence number."]})
+        raise ValidationFailed("A license number is required.", errors={
+            "license_number": [f"A {role} must have a license number."]})
     if role == "doctor" and not specialty:
         raise ValidationFailed("A specialty is required.", errors={
             "specialty": ["A doctor must have a specialty."]})

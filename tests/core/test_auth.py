@@ -123,7 +123,7 @@ def test_login_is_rate_limited_per_client_address(client):
     assert statuses[10] == 429
 
 
-def test_an_admin_creates_staff_with_licences(login_as):
+def test_an_admin_creates_staff_with_licenses(login_as):
     admin = login_as("admin")
     doctor = admin.post("/api/v1/admin/users", json={
         "email": "dr.new@example.test", "password": "a long passphrase", "role": "doctor",
@@ -133,7 +133,7 @@ def test_an_admin_creates_staff_with_licences(login_as):
     assert doctor.json["specialty"] == "dermatology"
 
 
-def test_a_doctor_needs_a_licence_and_a_specialty(login_as):
+def test_a_doctor_needs_a_license_and_a_specialty(login_as):
     admin = login_as("admin")
     response = admin.post("/api/v1/admin/users", json={
         "email": "dr.x@example.test", "password": "a long passphrase", "role": "doctor",

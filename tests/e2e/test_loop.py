@@ -60,7 +60,7 @@ def test_a_patient_gets_a_prescription_medicine_from_consultation_to_doorstep(
     ok(pharmacist.post(f"/api/v1/prescriptions/{draft['id']}/claim"))
     assert ok(pharmacist.post(f"/api/v1/prescriptions/{draft['id']}/approve", json={"note": "OK"}))["status"] == "approved"
 
-    # Checkout succeeds; the card is authorised; the webhook marks the order paid.
+    # Checkout succeeds; the card is authorized; the webhook marks the order paid.
     order = ok(patient.post("/api/v1/orders", json=order_body, headers={"Idempotency-Key": "loop-second-try"}), 201)
     confirm_card(localstripe_url, order["payment"]["payment_intent_id"])
     ok(deliver(client, "payment_intent.amount_capturable_updated",

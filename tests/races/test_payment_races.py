@@ -15,7 +15,7 @@ from tests.support.api import ApiClient
 pytestmark = [pytest.mark.races, pytest.mark.postgres_only, pytest.mark.usefixtures("stripe_on")]
 
 
-def paid_order(app, committed, stripe_gateway, localstripe_url, authorise=True):
+def paid_order(app, committed, stripe_gateway, localstripe_url, authorize=True):
     with app.app_context(), committed.sessionmaker() as session:
         product = make_product(session, stock=10)
         patient, _ = make_user(session, role="patient")
@@ -28,13 +28,13 @@ def paid_order(app, committed, stripe_gateway, localstripe_url, authorise=True):
         order_id, intent_id = order.id, order.payment_intent_id
     confirm_card(localstripe_url, intent_id)
     obj = intent_object(stripe_gateway, intent_id)
-    if authorise:
+    if authorize:
         deliver(ApiClient(app.test_client()), "payment_intent.amount_capturable_updated", obj, event_id="evt_pre")
     return order_id, obj
 
 
 def test_the_same_webhook_from_eight_threads_is_applied_once(app, committed, stripe_gateway, localstripe_url):
-    order_id, obj = paid_order(app, committed, stripe_gateway, localstripe_url, authorise=False)
+    order_id, obj = paid_order(app, committed, stripe_gateway, localstripe_url, authorize=False)
 
     def send(i):
         return deliver(ApiClient(app.test_client()), "payment_intent.amount_capturable_updated", obj,

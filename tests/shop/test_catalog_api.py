@@ -1,4 +1,4 @@
-"""The catalogue: search by name, generic name and ATC code; Rx products shown apart."""
+"""The catalog: search by name, generic name and ATC code; Rx products shown apart."""
 
 import pytest
 from sqlalchemy import text

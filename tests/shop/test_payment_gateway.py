@@ -1,4 +1,4 @@
-"""The Stripe gateway against a real localstripe: authorise, capture, cancel, refund, declines,
+"""The Stripe gateway against a real localstripe: authorize, capture, cancel, refund, declines,
 provider failures and signed webhooks. No mock of Stripe's HTTP API."""
 
 import json
@@ -21,13 +21,13 @@ def open_intent(gateway, order_id="ord_1", amount=AMOUNT):
 
 
 @pytest.fixture
-def authorised(stripe_gateway, localstripe_url):
+def authorized(stripe_gateway, localstripe_url):
     intent = open_intent(stripe_gateway)
     confirm_card(localstripe_url, intent.id)
     return intent
 
 
-# ---- authorise at checkout -----------------------------------------------------------
+# ---- authorize at checkout -----------------------------------------------------------
 
 def test_a_new_intent_waits_for_a_card_and_names_its_order(stripe_gateway):
     intent = open_intent(stripe_gateway, order_id="ord_42")
@@ -38,8 +38,8 @@ def test_a_new_intent_waits_for_a_card_and_names_its_order(stripe_gateway):
     assert stripe_gateway.retrieve_intent(intent.id) == intent
 
 
-def test_a_good_card_authorises_the_whole_amount_and_takes_nothing(stripe_gateway, authorised):
-    intent = stripe_gateway.retrieve_intent(authorised.id)
+def test_a_good_card_authorizes_the_whole_amount_and_takes_nothing(stripe_gateway, authorized):
+    intent = stripe_gateway.retrieve_intent(authorized.id)
     assert (intent.status, intent.amount_capturable, intent.amount_received) == ("requires_capture", AMOUNT, 0)
 
 
@@ -61,25 +61,25 @@ def test_a_customer_email_is_kept_from_the_provider_unless_receipts_are_on(strip
 
 # ---- capture at dispensing -----------------------------------------------------------
 
-def test_capturing_the_whole_authorisation_takes_it_all(stripe_gateway, authorised):
-    captured = stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="ord_1:capture")
+def test_capturing_the_whole_authorization_takes_it_all(stripe_gateway, authorized):
+    captured = stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="ord_1:capture")
     assert (captured.status, captured.amount_received, captured.amount_capturable) == ("succeeded", AMOUNT, 0)
 
 
-def test_capturing_part_takes_only_that_part(stripe_gateway, authorised):
-    captured = stripe_gateway.capture(authorised.id, amount=1000, idempotency_key="ord_1:capture")
+def test_capturing_part_takes_only_that_part(stripe_gateway, authorized):
+    captured = stripe_gateway.capture(authorized.id, amount=1000, idempotency_key="ord_1:capture")
     assert (captured.status, captured.amount_received) == ("succeeded", 1000)
-    assert stripe_gateway.retrieve_intent(authorised.id).amount_received == 1000
+    assert stripe_gateway.retrieve_intent(authorized.id).amount_received == 1000
 
 
-def test_capturing_twice_is_a_state_error_showing_the_captured_intent(stripe_gateway, authorised):
-    stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c1")
+def test_capturing_twice_is_a_state_error_showing_the_captured_intent(stripe_gateway, authorized):
+    stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c1")
     with pytest.raises(PaymentStateError, match="it is succeeded") as refused:
-        stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c2")
+        stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c2")
     assert refused.value.intent.amount_received == AMOUNT
 
 
-def test_capturing_an_intent_no_card_has_authorised_is_a_state_error(stripe_gateway):
+def test_capturing_an_intent_no_card_has_authorized_is_a_state_error(stripe_gateway):
     intent = open_intent(stripe_gateway)
     with pytest.raises(PaymentStateError, match="it is requires_payment_method"):
         stripe_gateway.capture(intent.id, amount=AMOUNT, idempotency_key="c")
@@ -92,56 +92,56 @@ def test_a_state_error_is_still_a_provider_error_for_existing_handlers(stripe_ga
 
 # ---- cancel --------------------------------------------------------------------------
 
-def test_cancelling_an_authorisation_releases_it(stripe_gateway, authorised):
-    cancelled = stripe_gateway.cancel(authorised.id, idempotency_key="ord_1:cancel")
+def test_cancelling_an_authorization_releases_it(stripe_gateway, authorized):
+    cancelled = stripe_gateway.cancel(authorized.id, idempotency_key="ord_1:cancel")
     assert (cancelled.status, cancelled.amount_capturable, cancelled.amount_received) == ("canceled", 0, 0)
 
 
-def test_cancelling_twice_is_harmless(stripe_gateway, authorised):
-    first = stripe_gateway.cancel(authorised.id, idempotency_key="x1")
-    assert stripe_gateway.cancel(authorised.id, idempotency_key="x2") == first
+def test_cancelling_twice_is_harmless(stripe_gateway, authorized):
+    first = stripe_gateway.cancel(authorized.id, idempotency_key="x1")
+    assert stripe_gateway.cancel(authorized.id, idempotency_key="x2") == first
 
 
 def test_an_intent_never_paid_can_be_cancelled(stripe_gateway):
     assert stripe_gateway.cancel(open_intent(stripe_gateway).id, idempotency_key="x").status == "canceled"
 
 
-def test_a_cancelled_authorisation_cannot_be_captured(stripe_gateway, authorised):
-    stripe_gateway.cancel(authorised.id, idempotency_key="x")
+def test_a_cancelled_authorization_cannot_be_captured(stripe_gateway, authorized):
+    stripe_gateway.cancel(authorized.id, idempotency_key="x")
     with pytest.raises(PaymentStateError, match="it is canceled"):
-        stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c")
+        stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c")
 
 
-def test_a_captured_payment_cannot_be_cancelled(stripe_gateway, authorised):
-    stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c")
+def test_a_captured_payment_cannot_be_cancelled(stripe_gateway, authorized):
+    stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c")
     with pytest.raises(PaymentStateError, match="it is succeeded"):
-        stripe_gateway.cancel(authorised.id, idempotency_key="x")
+        stripe_gateway.cancel(authorized.id, idempotency_key="x")
 
 
 # ---- refund --------------------------------------------------------------------------
 
-def test_a_partial_then_a_full_refund(stripe_gateway, authorised):
-    stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c")
-    partial = stripe_gateway.refund(authorised.id, amount=1000, idempotency_key="ord_1:refund:1")
-    rest = stripe_gateway.refund(authorised.id, amount=AMOUNT - 1000, idempotency_key="ord_1:refund:2")
+def test_a_partial_then_a_full_refund(stripe_gateway, authorized):
+    stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c")
+    partial = stripe_gateway.refund(authorized.id, amount=1000, idempotency_key="ord_1:refund:1")
+    rest = stripe_gateway.refund(authorized.id, amount=AMOUNT - 1000, idempotency_key="ord_1:refund:2")
     assert [(r.amount, r.status) for r in (partial, rest)] == [(1000, "succeeded"), (1500, "succeeded")]
     assert partial.id != rest.id
 
 
-def test_a_refund_without_amount_gives_back_a_whole_capture(stripe_gateway, authorised):
-    stripe_gateway.capture(authorised.id, amount=AMOUNT, idempotency_key="c")
-    assert stripe_gateway.refund(authorised.id, amount=None, idempotency_key="r").amount == AMOUNT
+def test_a_refund_without_amount_gives_back_a_whole_capture(stripe_gateway, authorized):
+    stripe_gateway.capture(authorized.id, amount=AMOUNT, idempotency_key="c")
+    assert stripe_gateway.refund(authorized.id, amount=None, idempotency_key="r").amount == AMOUNT
 
 
-def test_a_cancelled_authorisation_cannot_be_refunded(stripe_gateway, authorised):
-    stripe_gateway.cancel(authorised.id, idempotency_key="x")
+def test_a_cancelled_authorization_cannot_be_refunded(stripe_gateway, authorized):
+    stripe_gateway.cancel(authorized.id, idempotency_key="x")
     with pytest.raises(PaymentStateError, match="cannot refund .* it is canceled"):
-        stripe_gateway.refund(authorised.id, amount=None, idempotency_key="r")
+        stripe_gateway.refund(authorized.id, amount=None, idempotency_key="r")
 
 
-def test_an_authorisation_not_yet_captured_is_cancelled_not_refunded(stripe_gateway, authorised):
+def test_an_authorization_not_yet_captured_is_cancelled_not_refunded(stripe_gateway, authorized):
     with pytest.raises(PaymentStateError, match="it is requires_capture, nothing was captured"):
-        stripe_gateway.refund(authorised.id, amount=1000, idempotency_key="r")
+        stripe_gateway.refund(authorized.id, amount=1000, idempotency_key="r")
 
 
 # ---- the provider failing ------------------------------------------------------------
@@ -247,11 +247,11 @@ def test_without_a_webhook_secret_every_event_is_refused(localstripe_url):
 
 # ---- webhooks delivered by the provider ----------------------------------------------
 
-def test_a_capture_is_announced_by_a_signed_payment_intent_succeeded(stripe_gateway, localstripe_url, authorised,
+def test_a_capture_is_announced_by_a_signed_payment_intent_succeeded(stripe_gateway, localstripe_url, authorized,
                                                                      webhook_inbox):
     register_webhook(localstripe_url, webhook_inbox.url, TEST_WEBHOOK_SECRET)
-    stripe_gateway.capture(authorised.id, amount=1000, idempotency_key="c")
-    delivery = webhook_inbox.wait_for("payment_intent.succeeded", authorised.id, timeout=10)
+    stripe_gateway.capture(authorized.id, amount=1000, idempotency_key="c")
+    delivery = webhook_inbox.wait_for("payment_intent.succeeded", authorized.id, timeout=10)
     event = stripe_gateway.construct_event(delivery.payload, delivery.signature)
     intent = event["data"]["object"]
     assert (intent["status"], intent["metadata"]) == ("succeeded", {"order_id": "ord_1"})

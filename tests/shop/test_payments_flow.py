@@ -1,4 +1,4 @@
-"""Money through a real Stripe-compatible server: authorise at checkout, capture at dispensing,
+"""Money through a real Stripe-compatible server: authorize at checkout, capture at dispensing,
 webhooks applied once and never backwards, cancels and refunds through the provider."""
 
 import time
@@ -29,7 +29,7 @@ def checkout(patient, product, quantity=1, key="pay-key-0001"):
     return response.json
 
 
-def authorise(client, gateway, localstripe_url, order, card="4242424242424242"):
+def authorize(client, gateway, localstripe_url, order, card="4242424242424242"):
     intent_id = order["payment"]["payment_intent_id"]
     confirm_card(localstripe_url, intent_id, card=card)
     return deliver(client, "payment_intent.amount_capturable_updated", intent_object(gateway, intent_id))
@@ -41,7 +41,7 @@ def test_the_full_paid_path(session, login_as, client, otc, stripe_gateway, loca
     assert order["payment"]["client_secret"] and order["payment"]["status"] == "requires_payment_method"
     assert stripe_gateway.retrieve_intent(order["payment"]["payment_intent_id"]).metadata["order_id"] == order["id"]
 
-    assert authorise(client, stripe_gateway, localstripe_url, order).status_code == 200
+    assert authorize(client, stripe_gateway, localstripe_url, order).status_code == 200
     paid = patient.get(f"/api/v1/orders/{order['id']}").json
     assert (paid["status"], paid["payment"]["status"]) == ("paid", "authorized")
 
@@ -94,13 +94,13 @@ def test_succeeded_before_amount_capturable_updated_ends_in_the_right_state(sess
     order = checkout(patient, otc)
     intent_id = order["payment"]["payment_intent_id"]
     confirm_card(localstripe_url, intent_id)
-    authorised = intent_object(stripe_gateway, intent_id)
-    deliver(client, "payment_intent.amount_capturable_updated", authorised, event_id="evt_auth_1")
+    authorized = intent_object(stripe_gateway, intent_id)
+    deliver(client, "payment_intent.amount_capturable_updated", authorized, event_id="evt_auth_1")
     pharmacist.post(f"/api/v1/orders/{order['id']}/dispense")
     captured = intent_object(stripe_gateway, intent_id)
     # Stripe retries: the newer `succeeded` arrives, then an old `amount_capturable_updated` again.
     deliver(client, "payment_intent.succeeded", captured, event_id="evt_succ_1")
-    deliver(client, "payment_intent.amount_capturable_updated", authorised, event_id="evt_auth_2")
+    deliver(client, "payment_intent.amount_capturable_updated", authorized, event_id="evt_auth_2")
     final = patient.get(f"/api/v1/orders/{order['id']}").json
     assert (final["status"], final["payment"]["status"]) == ("dispensed", "captured")
 
@@ -149,7 +149,7 @@ def test_an_unknown_event_type_is_acknowledged_and_ignored(client):
     assert response.status_code == 200 and response.json == {"received": True, "duplicate": False}
 
 
-def test_cancel_after_authorisation_cancels_the_intent_and_releases_everything(session, login_as, client,
+def test_cancel_after_authorization_cancels_the_intent_and_releases_everything(session, login_as, client,
                                                                               stripe_gateway, localstripe_url):
     from consult.models import PrescriptionItem
     from tests.factories.consult import AMOXICILLIN
@@ -158,7 +158,7 @@ def test_cancel_after_authorisation_cancels_the_intent_and_releases_everything(s
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     rx = approved_prescription(session, patient.user, doctor.user, pharmacist.user)
     order = checkout(patient, product)
-    authorise(client, stripe_gateway, localstripe_url, order)
+    authorize(client, stripe_gateway, localstripe_url, order)
     cancelled = patient.post(f"/api/v1/orders/{order['id']}/cancel")
     assert cancelled.json["status"] == "cancelled"
     assert stripe_gateway.retrieve_intent(order["payment"]["payment_intent_id"]).status == "canceled"
@@ -168,7 +168,7 @@ def test_cancel_after_authorisation_cancels_the_intent_and_releases_everything(s
                           .where(PrescriptionItem.prescription_id == rx.id)) == 21
 
 
-def test_an_authorisation_arriving_after_expiry_is_cancelled_not_kept(session, login_as, client, otc,
+def test_an_authorization_arriving_after_expiry_is_cancelled_not_kept(session, login_as, client, otc,
                                                                       stripe_gateway, localstripe_url, time_machine):
     from datetime import timedelta
 
@@ -191,7 +191,7 @@ def test_an_authorisation_arriving_after_expiry_is_cancelled_not_kept(session, l
 def test_partial_refund_then_full_refund(session, login_as, client, otc, stripe_gateway, localstripe_url):
     patient, pharmacist, admin = login_as("patient"), login_as("pharmacist"), login_as("admin")
     order = checkout(patient, otc, 2)
-    authorise(client, stripe_gateway, localstripe_url, order)
+    authorize(client, stripe_gateway, localstripe_url, order)
     pharmacist.post(f"/api/v1/orders/{order['id']}/dispense")
     assert admin.post(f"/api/v1/orders/{order['id']}/refund", json={"amount": 5000}).status_code == 422
     partial = admin.post(f"/api/v1/orders/{order['id']}/refund", json={"amount": 1000}).json
@@ -218,10 +218,10 @@ def test_a_recalled_lot_is_never_dispensed_and_the_recall_lists_who_received_it(
     add_lot(session, product, 5, expiry_days=300, lot_number="LATER")
     patient, other, pharmacist = login_as("patient"), login_as("patient"), login_as("pharmacist")
     received = checkout(other, product, 1, key="pay-key-other")
-    authorise(client, stripe_gateway, localstripe_url, received)
+    authorize(client, stripe_gateway, localstripe_url, received)
     pharmacist.post(f"/api/v1/orders/{received['id']}/dispense")
     waiting = checkout(patient, product, 2)
-    authorise(client, stripe_gateway, localstripe_url, waiting)
+    authorize(client, stripe_gateway, localstripe_url, waiting)
     recall = pharmacist.post(f"/api/v1/inventory/lots/{first.id}/recall", json={"reason": "mislabelled"}).json
     assert recall["dispensed_to_patients"] == [received["patient_id"]]
     assert {o["order_id"] for o in recall["orders"]} == {received["id"], waiting["id"]}
@@ -233,7 +233,7 @@ def test_a_recalled_lot_is_never_dispensed_and_the_recall_lists_who_received_it(
 def test_a_failed_capture_leaves_the_order_paid(login_as, client, otc, stripe_gateway, localstripe_url, app):
     patient, pharmacist = login_as("patient"), login_as("pharmacist")
     order = checkout(patient, otc)
-    authorise(client, stripe_gateway, localstripe_url, order)
+    authorize(client, stripe_gateway, localstripe_url, order)
     app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # the provider is unreachable
     drop_gateway(app)
     refused = pharmacist.post(f"/api/v1/orders/{order['id']}/dispense")
@@ -248,7 +248,7 @@ def test_a_capture_the_provider_refuses_for_its_state_is_a_conflict_not_a_retry(
                                                                                 stripe_gateway, localstripe_url):
     patient, pharmacist = login_as("patient"), login_as("pharmacist")
     order = checkout(patient, otc)
-    authorise(client, stripe_gateway, localstripe_url, order)
+    authorize(client, stripe_gateway, localstripe_url, order)
     stripe_gateway.cancel(order["payment"]["payment_intent_id"], idempotency_key="outside-rxloop")
     refused = pharmacist.post(f"/api/v1/orders/{order['id']}/dispense")
     assert refused.status_code == 409 and refused.json["payment_status"] == "canceled"
