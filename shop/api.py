@@ -122,8 +122,8 @@ def delete_cart_item(product_id):
 @orders_blp.arguments(OrderInSchema)
 @orders_blp.response(201, OrderSchema)
 @orders_blp.alt_response(200, schema=OrderSchema, description="The order this Idempotency-Key already made")
-def place_order(headers, body):
-    order, created = orders.place(session=current_session(), user=g.user,
+def checkout(headers, body):
+    order, created = orders.checkout(session=current_session(), user=g.user,
                                       idempotency_key=headers["idempotency_key"], body=body)
     return _order(order), 201 if created else 200
 

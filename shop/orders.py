@@ -1,6 +1,6 @@
 """Orders: every change of an order's state, in one place.
 
-The use cases — place, cancel, expire, dispense, ship, deliver, refund, recall, apply a payment
+The use cases — checkout, cancel, expire, dispense, ship, deliver, refund, recall, apply a payment
 event — and nothing else move an order (shop.reconcile repairs orders through them). Those that
 call the payment provider do it in named units of work: the call is recorded as a pending
 payment step and committed before it is made (`end_unit_of_work`), and its answer applied in
@@ -19,7 +19,7 @@ from core.db import end_unit_of_work, utcnow
 from core.errors import Conflict, NotFound
 from core.identity.models import User
 from core.states import StateMachine
-from shop import checkout, inventory, order_queries, payments
+from shop import inventory, order_creation, order_queries, payments
 from shop.models import LotAllocation, Order, OrderLine, PaymentStep, Refund
 from shop.stripe_gateway import Intent
 from shop.events import ShopEvent
@@ -68,14 +68,14 @@ def _release_holds(session: Session, order: Order, *, actor_id: str | None) -> N
 
 # ---- placing an order ----------------------------------------------------------------
 
-def place(*, session: Session, user: User, idempotency_key: str, body: dict) -> tuple[Order, bool]:
+def checkout(*, session: Session, user: User, idempotency_key: str, body: dict) -> tuple[Order, bool]:
     """Checkout, in three units of work when payments are on:
     1. the order, its prescription units and stock held, and the `open` step (committed);
     2. the PaymentIntent opened at the provider under that step's idempotency key;
     3. the intent recorded on the order (committed with the request).
     If the provider fails, the order stands and says so (its payment error); repeating the
     request with the same key, or the reconcile job, opens the payment."""
-    order, created = checkout.create_order(session=session, user=user, idempotency_key=idempotency_key,
+    order, created = order_creation.create(session=session, user=user, idempotency_key=idempotency_key,
                                            body=body)
     if order.status == "pending_payment" and order.payment_intent_id is None and payments.enabled():
         order = open_payment(session=session, order=order)

@@ -20,10 +20,6 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def current_user():
-    return g.get("user")
-
-
 def _mark(func, access, secured: bool):
     setattr(func, ACCESS_ATTRIBUTE, access)
     if secured:

@@ -19,7 +19,7 @@ def order_body(*lines):
             "shipping_address": ADDRESS}
 
 
-def place(client, body, key="key-00000001"):
+def checkout(client, body, key="key-00000001"):
     return client.post("/api/v1/orders", json=body, headers={"Idempotency-Key": key})
 
 
@@ -40,7 +40,7 @@ def amoxicillin(session):
 
 def test_an_otc_order_reserves_stock_and_waits_for_payment(session, login_as, otc):
     patient = login_as("patient")
-    response = place(patient, order_body((otc, 2)))
+    response = checkout(patient, order_body((otc, 2)))
     assert response.status_code == 201
     order = response.json
     assert order["status"] == "pending_payment"
@@ -52,8 +52,8 @@ def test_an_otc_order_reserves_stock_and_waits_for_payment(session, login_as, ot
 
 def test_the_same_key_and_body_return_the_same_order(session, login_as, otc):
     patient = login_as("patient")
-    first = place(patient, order_body((otc, 2)))
-    again = place(patient, order_body((otc, 2)))
+    first = checkout(patient, order_body((otc, 2)))
+    again = checkout(patient, order_body((otc, 2)))
     assert again.status_code == 200
     assert again.json["id"] == first.json["id"]
     assert lot_of(session, otc).reserved == 2
@@ -61,8 +61,8 @@ def test_the_same_key_and_body_return_the_same_order(session, login_as, otc):
 
 def test_the_same_key_with_another_body_is_a_conflict(session, login_as, otc):
     patient = login_as("patient")
-    place(patient, order_body((otc, 2)))
-    response = place(patient, order_body((otc, 3)))
+    checkout(patient, order_body((otc, 2)))
+    response = checkout(patient, order_body((otc, 3)))
     assert response.status_code == 409 and response.json["type"] == "/problems/conflict"
     assert lot_of(session, otc).reserved == 2
 
@@ -75,7 +75,7 @@ def test_a_key_is_required(login_as, otc):
 
 def test_an_rx_line_without_a_prescription_points_to_a_consultation(session, login_as, otc, amoxicillin):
     patient = login_as("patient")
-    response = place(patient, order_body((otc, 1), (amoxicillin, 1)))
+    response = checkout(patient, order_body((otc, 1), (amoxicillin, 1)))
     assert response.status_code == 409
     problem = response.json
     assert problem["type"] == "/problems/prescription-required"
@@ -94,7 +94,7 @@ def test_an_rx_line_without_a_prescription_points_to_a_consultation(session, log
 def test_an_rx_line_with_an_approved_prescription_is_ordered(session, login_as, amoxicillin):
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     rx = approved_prescription(session, patient.user, doctor.user, pharmacist.user)
-    response = place(patient, order_body((amoxicillin, 1)))
+    response = checkout(patient, order_body((amoxicillin, 1)))
     assert response.status_code == 201, response.json
     assert response.json["items"][0]["prescription_id"] == rx.id
     session.expire_all()
@@ -106,14 +106,14 @@ def test_a_prescription_of_thirty_units_cannot_be_spent_by_two_orders_of_twenty(
     product = make_product(session, AMOXICILLIN, pack_size=20, stock=10)
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     approved_prescription(session, patient.user, doctor.user, pharmacist.user, items=[item(quantity=30)])
-    assert place(patient, order_body((product, 1)), key="key-first-0001").status_code == 201
-    second = place(patient, order_body((product, 1)), key="key-second-001")
+    assert checkout(patient, order_body((product, 1)), key="key-first-0001").status_code == 201
+    second = checkout(patient, order_body((product, 1)), key="key-second-001")
     assert second.status_code == 409 and second.json["type"] == "/problems/prescription-exhausted"
     assert lot_of(session, product).reserved == 1
 
 
 def test_a_shortage_is_out_of_stock_and_holds_nothing(session, login_as, otc):
-    response = place(login_as("patient"), order_body((otc, 11)))
+    response = checkout(login_as("patient"), order_body((otc, 11)))
     assert response.status_code == 409 and response.json["type"] == "/problems/out-of-stock"
     assert lot_of(session, otc).reserved == 0
 
@@ -121,21 +121,21 @@ def test_a_shortage_is_out_of_stock_and_holds_nothing(session, login_as, otc):
 def test_checkout_takes_the_cart_by_default_and_empties_it(session, login_as, otc):
     patient = login_as("patient")
     patient.put(f"/api/v1/cart/items/{otc.id}", json={"quantity": 3})
-    response = place(patient, {"shipping_address": ADDRESS})
+    response = checkout(patient, {"shipping_address": ADDRESS})
     assert response.status_code == 201
     assert response.json["items"][0]["quantity"] == 3
     assert patient.get("/api/v1/cart").json["lines"] == []
-    assert place(patient, {"shipping_address": ADDRESS}).json["id"] == response.json["id"]
+    assert checkout(patient, {"shipping_address": ADDRESS}).json["id"] == response.json["id"]
 
 
 def test_an_empty_cart_cannot_be_ordered(login_as):
-    assert place(login_as("patient"), {"shipping_address": ADDRESS}).status_code == 422
+    assert checkout(login_as("patient"), {"shipping_address": ADDRESS}).status_code == 422
 
 
 def test_cancel_releases_stock_and_prescription_exactly_once(session, login_as, amoxicillin):
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     rx = approved_prescription(session, patient.user, doctor.user, pharmacist.user)
-    order = place(patient, order_body((amoxicillin, 1))).json
+    order = checkout(patient, order_body((amoxicillin, 1))).json
     assert patient.post(f"/api/v1/orders/{order['id']}/cancel").json["status"] == "cancelled"
     again = patient.post(f"/api/v1/orders/{order['id']}/cancel")
     assert again.status_code == 409
@@ -148,7 +148,7 @@ def test_expiry_releases_stock_and_prescription_exactly_once(session, login_as, 
     time_machine.move_to(utcnow(), tick=False)
     patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
     rx = approved_prescription(session, patient.user, doctor.user, pharmacist.user)
-    order_id = place(patient, order_body((amoxicillin, 1))).json["id"]
+    order_id = checkout(patient, order_body((amoxicillin, 1))).json["id"]
     assert orders.expire_unpaid(session=session) == 0
     time_machine.shift(timedelta(minutes=31))
     assert orders.expire_unpaid(session=session) == 1
@@ -162,7 +162,7 @@ def test_expiry_releases_stock_and_prescription_exactly_once(session, login_as, 
 def test_another_patient_sees_nothing_of_an_order_or_a_cart(session, login_as, otc):
     owner, stranger = login_as("patient"), login_as("patient")
     owner.put(f"/api/v1/cart/items/{otc.id}", json={"quantity": 1})
-    order_id = place(owner, order_body((otc, 1))).json["id"]
+    order_id = checkout(owner, order_body((otc, 1))).json["id"]
     assert stranger.get(f"/api/v1/orders/{order_id}").status_code == 404
     assert stranger.post(f"/api/v1/orders/{order_id}/cancel").status_code == 404
     assert order_id not in [o["id"] for o in stranger.get("/api/v1/orders").json["items"]]
@@ -172,14 +172,14 @@ def test_another_patient_sees_nothing_of_an_order_or_a_cart(session, login_as, o
 
 def test_staff_see_every_patient_s_orders(session, login_as, otc):
     owner, pharmacist = login_as("patient"), login_as("pharmacist")
-    order_id = place(owner, order_body((otc, 1))).json["id"]
+    order_id = checkout(owner, order_body((otc, 1))).json["id"]
     assert order_id in [o["id"] for o in pharmacist.get("/api/v1/orders").json["items"]]
     assert pharmacist.get(f"/api/v1/orders/{order_id}").status_code == 200
 
 
 def test_nobody_can_cancel_an_order_once_dispensed(session, login_as, otc):
     owner, pharmacist = login_as("patient"), login_as("pharmacist")
-    order_id = place(owner, order_body((otc, 1))).json["id"]
+    order_id = checkout(owner, order_body((otc, 1))).json["id"]
     session.execute(update(Order).where(Order.id == order_id).values(status="paid"))
     session.commit()  # paid (payments are deferred in this test)
     assert pharmacist.post(f"/api/v1/orders/{order_id}/dispense").json["status"] == "dispensed"
@@ -191,7 +191,7 @@ def test_nobody_can_cancel_an_order_once_dispensed(session, login_as, otc):
 
 def test_a_patient_may_cancel_a_paid_order_before_dispensing(session, login_as, otc):
     owner = login_as("patient")
-    order_id = place(owner, order_body((otc, 1))).json["id"]
+    order_id = checkout(owner, order_body((otc, 1))).json["id"]
     session.execute(update(Order).where(Order.id == order_id).values(status="paid"))
     session.commit()
     assert owner.post(f"/api/v1/orders/{order_id}/cancel", json={}).json["status"] == "cancelled"

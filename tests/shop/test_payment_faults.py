@@ -94,7 +94,7 @@ def inject(app, monkeypatch):
     heal()
 
 
-def place(patient, product, key="fault-key-1"):
+def checkout(patient, product, key="fault-key-1"):
     return patient.post("/api/v1/orders", headers={"Idempotency-Key": key}, json={
         "items": [{"product_id": product.id, "quantity": 2}], "shipping_address": ADDRESS})
 
@@ -140,7 +140,7 @@ def test_a_checkout_interrupted_anywhere_is_finished_or_undone_by_one_reconcile(
         session, login_as, otc, stripe_gateway, inject, fault):
     patient = login_as("patient")
     inject(**fault)
-    place(patient, otc)
+    checkout(patient, otc)
     inject.heal()
     reconcile_once(session)
     assert_the_loop_is_closed(session, stripe_gateway)
@@ -153,10 +153,10 @@ def test_a_checkout_interrupted_anywhere_is_finished_or_undone_by_one_reconcile(
 def test_an_order_saved_before_the_fault_is_never_reported_as_nothing_saved(login_as, otc, inject, fault):
     patient = login_as("patient")
     inject(**fault)
-    response = place(patient, otc)
+    response = checkout(patient, otc)
     assert "nothing was saved" not in response.json.get("detail", "")
     inject.heal()
-    again = place(patient, otc)  # the client repeats the request with the same key
+    again = checkout(patient, otc)  # the client repeats the request with the same key
     assert again.status_code == 200
     assert again.json["status"] == "pending_payment"
 
@@ -164,7 +164,7 @@ def test_an_order_saved_before_the_fault_is_never_reported_as_nothing_saved(logi
 def test_an_unreachable_provider_at_checkout_gives_the_order_with_its_payment_not_yet_open(login_as, otc, inject):
     patient = login_as("patient")
     inject("gateway", method="create_intent", error=PaymentProviderError("connection refused"))
-    response = place(patient, otc)
+    response = checkout(patient, otc)
     assert response.status_code == 201
     assert response.json["payment"]["payment_intent_id"] is None
     assert response.json["payment"]["error"].startswith("The payment could not be opened yet")
@@ -173,16 +173,16 @@ def test_an_unreachable_provider_at_checkout_gives_the_order_with_its_payment_no
 def test_repeating_the_request_opens_the_payment_the_provider_could_not(login_as, otc, inject):
     patient = login_as("patient")
     inject("gateway", method="create_intent", error=PaymentProviderError("connection refused"))
-    first = place(patient, otc)
+    first = checkout(patient, otc)
     inject.heal()  # the provider is back
-    again = place(patient, otc)
+    again = checkout(patient, otc)
     assert (again.status_code, again.json["id"]) == (200, first.json["id"])
     assert again.json["payment"]["client_secret"] and again.json["payment"]["error"] is None
 
 
 def test_a_stray_intent_of_a_closed_order_is_cancelled(session, login_as, otc, stripe_gateway):
     patient = login_as("patient")
-    order = place(patient, otc).json
+    order = checkout(patient, otc).json
     assert patient.post(f"/api/v1/orders/{order['id']}/cancel", json={}).status_code == 200
     stray = stripe_gateway.create_intent(amount=2400, currency="cny", order_id=order["id"],
                                          idempotency_key="made-twice")
@@ -198,7 +198,7 @@ def test_an_intent_whose_order_was_never_saved_is_cancelled(session, stripe_gate
 
 
 def test_the_intent_an_open_order_keeps_is_never_cancelled(session, login_as, otc, stripe_gateway):
-    order = place(login_as("patient"), otc).json
+    order = checkout(login_as("patient"), otc).json
     assert reconcile_once(session)["stray_cancelled"] == 0
     assert stripe_gateway.retrieve_intent(order["payment"]["payment_intent_id"]).status == "requires_payment_method"
 
@@ -207,7 +207,7 @@ def test_the_intent_an_open_order_keeps_is_never_cancelled(session, login_as, ot
 
 @pytest.fixture
 def paid_order(session, login_as, client, otc, stripe_gateway, localstripe_url):
-    order = place(login_as("patient"), otc).json
+    order = checkout(login_as("patient"), otc).json
     confirm_card(localstripe_url, order["payment"]["payment_intent_id"])
     deliver(client, "payment_intent.amount_capturable_updated",
             intent_object(stripe_gateway, order["payment"]["payment_intent_id"]))

@@ -1,4 +1,4 @@
-"""Checkout: an order built from the cart or the request, its prescription units and stock held.
+"""Creating an order at checkout: built from the cart or the request, its prescription units and stock held.
 
 Builds a new order in its first state (pending_payment); every later change of an order is
 shop.orders'.
@@ -38,13 +38,13 @@ def existing_order(*, session: Session, user: User, key: str, fingerprint: str) 
     return order
 
 
-def create_order(*, session: Session, user: User, idempotency_key: str, body: dict,
+def create(*, session: Session, user: User, idempotency_key: str, body: dict,
              now: datetime | None = None) -> tuple[Order, bool]:
     """A new order waiting for payment, or the one this key already made (and False).
 
     One unit of work: the key is claimed first, then every Rx line gets a prescription
     authorization and every line a FEFO reservation. Any refusal rolls all of it back.
-    Paying for it is shop.orders.place's business.
+    Paying for it is shop.orders.checkout's business.
     """
     now = now or utcnow()
     fingerprint = request_fingerprint(body)
