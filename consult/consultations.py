@@ -49,7 +49,7 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
         closed_at=utcnow() if reasons else None)
     session.add(consultation)
     session.flush()
-    audit.record(session, actor_id=user.id, action=(ConsultEvent.CONSULTATION_REFERRED_OFFLINE if reasons
+    audit.record(session=session, actor_id=user.id, action=(ConsultEvent.CONSULTATION_REFERRED_OFFLINE if reasons
                                                   else ConsultEvent.CONSULTATION_WAITING),
                  subject_type="consultation", subject_id=consultation.id,
                  detail={"triage_codes": sorted({r["code"] for r in reasons})})
@@ -102,7 +102,7 @@ def accept(*, session: Session, doctor: User, consultation_id: str) -> Consultat
         if consultation.status == "in_progress" and consultation.doctor_id != doctor.id:
             raise AlreadyClaimed("Another doctor has accepted this consultation.") from None
         raise
-    audit.record(session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_ACCEPTED,
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_ACCEPTED,
                  subject_type="consultation", subject_id=consultation.id, detail={})
     return consultation
 
@@ -119,7 +119,7 @@ def complete(*, session: Session, doctor: User, consultation_id: str, diagnosis:
     consultation = _as_its_doctor(session, doctor, consultation_id)
     LIFECYCLE.advance(session, consultation, "completed", diagnosis=diagnosis, notes=notes,
                       closed_at=utcnow())
-    audit.record(session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_COMPLETED,
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_COMPLETED,
                  subject_type="consultation", subject_id=consultation.id, detail={})
     return consultation
 
@@ -133,7 +133,7 @@ def cancel(*, session: Session, user: User, consultation_id: str, reason: str | 
     elif user.role == "doctor" and consultation.doctor_id != user.id:
         raise Forbidden("Only the doctor holding this consultation may cancel it.")
     LIFECYCLE.advance(session, consultation, "cancelled", cancel_reason=reason, closed_at=utcnow())
-    audit.record(session, actor_id=user.id, action=ConsultEvent.CONSULTATION_CANCELLED,
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_CANCELLED,
                  subject_type="consultation", subject_id=consultation.id, detail={"by": user.role})
     return consultation
 
@@ -154,7 +154,7 @@ def post_message(*, session: Session, user: User, consultation_id: str, body: st
     message = ConsultationMessage(consultation_id=consultation.id, author_id=user.id, body=body)
     session.add(message)
     session.flush()
-    audit.record(session, actor_id=user.id, action=ConsultEvent.CONSULTATION_MESSAGE_POSTED,
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_MESSAGE_POSTED,
                  subject_type="consultation", subject_id=consultation.id, detail={"message_id": message.id})
     return message
 

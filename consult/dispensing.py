@@ -77,7 +77,7 @@ def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: 
                                   status="reserved", reference=reference)
             session.add(use)
             session.flush()
-            audit.record(session, actor_id=None, action=ConsultEvent.PRESCRIPTION_USE_RESERVED,
+            audit.record(session=session, actor_id=None, action=ConsultEvent.PRESCRIPTION_USE_RESERVED,
                          subject_type="prescription", subject_id=prescription.id,
                          detail={"use_id": use.id, "quantity": quantity, "reference": reference})
             return Authorization(use_id=use.id, prescription_id=prescription.id, item_id=item.id,
@@ -125,7 +125,7 @@ def record_dispense(*, session: Session, use_id: str, pharmacist_id: str,
                            .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise InvalidTransition("These units were already dispensed or released.")
-    audit.record(session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_DISPENSED_UNITS,
+    audit.record(session=session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_DISPENSED_UNITS,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"use_id": use_id, "quantity": use.quantity})
     nothing_left = not session.scalar(select(exists().where(
@@ -135,7 +135,7 @@ def record_dispense(*, session: Session, use_id: str, pharmacist_id: str,
         PrescriptionUse.prescription_id == prescription.id, PrescriptionUse.status == "reserved")))
     if nothing_left and not still_reserved:
         LIFECYCLE.advance(session, prescription, "dispensed", closed_at=now)
-        audit.record(session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_FULLY_DISPENSED,
+        audit.record(session=session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_FULLY_DISPENSED,
                      subject_type="prescription", subject_id=prescription.id, detail={})
 
 
@@ -158,7 +158,7 @@ def release(*, session: Session, use_id: str, actor_id: str | None = None) -> bo
         quantity_remaining=case((overflow, item.quantity_remaining + use.quantity - item.quantity),
                                 else_=item.quantity_remaining + use.quantity))
         .execution_options(synchronize_session=False))
-    audit.record(session, actor_id=actor_id, action=ConsultEvent.PRESCRIPTION_USE_RELEASED,
+    audit.record(session=session, actor_id=actor_id, action=ConsultEvent.PRESCRIPTION_USE_RELEASED,
                  subject_type="prescription", subject_id=use.prescription_id,
                  detail={"use_id": use_id, "quantity": use.quantity})
     return True

@@ -49,7 +49,7 @@ def patient_resource(*, session: Session, user: User, patient_id: str) -> dict:
                 "birthDate": patient.birth_date.isoformat()}
     if patient.phone:
         resource["telecom"] = [{"system": "phone", "value": patient.phone}]
-    audit.record(session, actor_id=user.id, action=ConsultEvent.FHIR_PATIENT_READ, subject_type="patient",
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_PATIENT_READ, subject_type="patient",
                  subject_id=patient.id, detail={})
     return resource
 
@@ -91,6 +91,6 @@ def medication_request(*, session: Session, user: User, item_id: str) -> dict:
                                                          "end": _time(prescription.valid_until)}
     if prescription.reviewed_by:
         resource["performer"] = {"reference": f"Practitioner/{prescription.reviewed_by}"}
-    audit.record(session, actor_id=user.id, action=ConsultEvent.FHIR_MEDICATION_REQUEST_READ, subject_type="prescription",
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_MEDICATION_REQUEST_READ, subject_type="prescription",
                  subject_id=prescription.id, detail={"item_id": item.id})
     return resource

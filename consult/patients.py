@@ -25,7 +25,7 @@ def register(*, session: Session, email: str, password: str, full_name: str, bir
     patient = Patient(user_id=user.id, birth_date=birth_date, sex=sex, phone=phone)
     session.add(patient)
     session.flush()
-    audit.record(session, actor_id=user.id, action=ConsultEvent.PATIENT_REGISTERED,
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.PATIENT_REGISTERED,
                  subject_type="patient", subject_id=patient.id, detail={})
     return user
 
@@ -69,7 +69,7 @@ def update_profile(*, session: Session, user: User, changes: dict) -> Patient:
     if changed:
         patient.updated_at = utcnow()
         # Field names only: the values are PHI and stay in the record itself.
-        audit.record(session, actor_id=user.id, action=ConsultEvent.PATIENT_PROFILE_UPDATED,
+        audit.record(session=session, actor_id=user.id, action=ConsultEvent.PATIENT_PROFILE_UPDATED,
                      subject_type="patient", subject_id=patient.id,
                      detail={"fields": sorted(changed)})
     return patient
@@ -95,6 +95,6 @@ def read_record(*, session: Session, user: User, patient_id: str) -> Patient:
     if not allowed:
         raise NotFound("No such patient in your care.")
     if user.role != "patient":
-        audit.record(session, actor_id=user.id, action=ConsultEvent.PATIENT_RECORD_READ,
+        audit.record(session=session, actor_id=user.id, action=ConsultEvent.PATIENT_RECORD_READ,
                      subject_type="patient", subject_id=patient_id, detail={"role": user.role})
     return patient

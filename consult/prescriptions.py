@@ -109,7 +109,7 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
         row.prescription_id = prescription.id
         session.add(row)
     session.flush()
-    audit.record(session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_DRAFTED,
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_DRAFTED,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"items": len(rows), "blocking": len(prescription.safety["blocking"]),
                          "warnings": len(prescription.safety["warnings"])})
@@ -148,7 +148,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
                       valid_until=valid_until(policy, drugs=drugs, signed_at=now),
                       override_reason=override_reason if result["warnings"] else None,
                       safety=result)
-    audit.record(session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_SIGNED,
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_SIGNED,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"overridden_warnings": len(result["warnings"]), "second_factor": bool(otp)})
     return prescription
@@ -157,7 +157,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
 def cancel(*, session: Session, doctor: User, prescription_id: str, reason: str | None) -> Prescription:
     prescription = _of_its_doctor(session, doctor, prescription_id)
     LIFECYCLE.advance(session, prescription, "cancelled", closed_at=utcnow(), review_note=reason)
-    audit.record(session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_CANCELLED,
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_CANCELLED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
 
@@ -175,6 +175,6 @@ def expire_due(*, session: Session, now: datetime | None = None) -> int:
             LIFECYCLE.advance(session, prescription, "expired", closed_at=now)
         except InvalidTransition:
             continue  # moved on meanwhile (approved → dispensed, say): nothing to expire
-        audit.record(session, actor_id=None, action=ConsultEvent.PRESCRIPTION_EXPIRED,
+        audit.record(session=session, actor_id=None, action=ConsultEvent.PRESCRIPTION_EXPIRED,
                      subject_type="prescription", subject_id=prescription.id, detail={})
     return len(due)

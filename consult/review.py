@@ -52,7 +52,7 @@ def claim(*, session: Session, pharmacist: User, prescription_id: str) -> Prescr
             raise InvalidTransition("This prescription is no longer awaiting review.",
                                     current_status=prescription.status)
         raise AlreadyClaimed("Another pharmacist is reviewing this prescription.")
-    audit.record(session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_CLAIMED,
+    audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_CLAIMED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
 
@@ -79,7 +79,7 @@ def approve(*, session: Session, pharmacist: User, prescription_id: str, note: s
                       reviewed_by=pharmacist.id, reviewed_at=now, review_note=note)
     session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
                                    decision="approved", note=note, safety=result))
-    audit.record(session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_APPROVED,
+    audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_APPROVED,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"warnings": len(result["warnings"])})
     return prescription
@@ -98,7 +98,7 @@ def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_c
                       reject_reason_code=reason_code, closed_at=now)
     session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
                                    decision="rejected", reason_code=reason_code, note=note, safety=result))
-    audit.record(session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_REJECTED,
+    audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_REJECTED,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"reason_code": reason_code})
     return prescription

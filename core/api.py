@@ -65,7 +65,7 @@ def readyz():
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, page_of(AuditEntrySchema, "AuditPage"))
 def list_audit(args):
-    page = audit.list_entries(current_session(), **args)
+    page = audit.list_entries(session=current_session(), **args)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -73,4 +73,4 @@ def list_audit(args):
 @requires("admin")
 @blp.response(200, AuditVerifySchema)
 def verify_audit():
-    return audit.verify(current_session())
+    return audit.verify(session=current_session())

@@ -68,7 +68,7 @@ class AuditEvent(StrEnum):
     mistyped one fails where it is written, not in the log."""
 
 
-def record(session: Session, *, actor_id: str | None, action: AuditEvent, subject_type: str,
+def record(*, session: Session, actor_id: str | None, action: AuditEvent, subject_type: str,
            subject_id: str, detail: dict | None = None) -> None:
     """Queue an entry; it is chained and written when the unit of work commits.
 
@@ -107,7 +107,7 @@ def _drop_pending(session: Session) -> None:
     session.info.pop("audit_pending", None)
 
 
-def verify(session: Session, batch: int = 5000) -> dict:
+def verify(*, session: Session, batch: int = 5000) -> dict:
     """Recompute the chain; an edited, deleted or inserted row breaks it at that seq."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     last_seq = 0
@@ -131,7 +131,7 @@ def verify(session: Session, batch: int = 5000) -> dict:
     return {"ok": True, "entries": count, "first_bad": None}
 
 
-def list_entries(session: Session, *, actor: str | None = None, subject: str | None = None,
+def list_entries(*, session: Session, actor: str | None = None, subject: str | None = None,
                  action: str | None = None, limit: int | None = None,
                  cursor: str | None = None) -> Page:
     """Entries oldest first; `subject` is an id or `type:id`."""

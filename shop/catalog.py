@@ -105,7 +105,7 @@ def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str
     product = Product(sku=sku, name=name, drug_id=drug_id, pack_size=pack_size,
                       price_amount=price["amount"], currency=price["currency"], active=active)
     add_unique(session, product, conflict="A product with this SKU exists.")
-    audit.record(session, actor_id=actor_id, action=ShopEvent.PRODUCT_CREATED, subject_type="product",
+    audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_CREATED, subject_type="product",
                  subject_id=product.id, detail={"sku": sku})
     return product
 
@@ -121,6 +121,6 @@ def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -
         setattr(product, key, value)
     product.updated_at = utcnow()
     add_unique(session, product, conflict="A product with this SKU exists.")
-    audit.record(session, actor_id=actor_id, action=ShopEvent.PRODUCT_UPDATED, subject_type="product",
+    audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_UPDATED, subject_type="product",
                  subject_id=product.id, detail={"fields": sorted(changes)})
     return product

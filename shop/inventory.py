@@ -38,7 +38,7 @@ def receive(*, session: Session, actor_id: str, product_id: str, lot_number: str
     lot = InventoryLot(product_id=product_id, lot_number=lot_number, expiry_date=expiry_date,
                        on_hand=quantity, reserved=0)
     add_unique(session, lot, conflict="This lot number was already received for this product.")
-    audit.record(session, actor_id=actor_id, action=ShopEvent.LOT_RECEIVED, subject_type="lot",
+    audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECEIVED, subject_type="lot",
                  subject_id=lot.id, detail={"quantity": quantity, "lot_number": lot_number})
     return lot
 
@@ -131,7 +131,7 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
         .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
         .where(LotAllocation.lot_id == lot.id, LotAllocation.status != "released")
         .order_by(Order.created_at)).all()
-    audit.record(session, actor_id=actor_id, action=ShopEvent.LOT_RECALLED, subject_type="lot", subject_id=lot.id,
+    audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECALLED, subject_type="lot", subject_id=lot.id,
                  detail={"orders_flagged": len(holders)})
     return lot, holders
 

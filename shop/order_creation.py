@@ -87,7 +87,7 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
         for cart_line in session.scalars(select(CartLine).where(CartLine.user_id == user.id)):
             session.delete(cart_line)
     session.flush()
-    audit.record(session, actor_id=user.id, action=ShopEvent.ORDER_CREATED, subject_type="order",
+    audit.record(session=session, actor_id=user.id, action=ShopEvent.ORDER_CREATED, subject_type="order",
                  subject_id=order.id, detail={"lines": len(wanted), "total": total})
     return order, True
 

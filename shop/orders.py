@@ -105,7 +105,7 @@ def record_intent(*, session: Session, order: Order, step: PaymentStep, intent: 
         return  # the order moved on or has its intent: reconcile cancels this stray one
     order.payment_intent_id, order.payment_client_secret = intent.id, intent.client_secret
     order.payment_status, order.payment_error = "requires_payment_method", None
-    audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_INTENT_CREATED, subject_type="order",
+    audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_INTENT_CREATED, subject_type="order",
                  subject_id=order.id, detail={"amount": order.total_amount})
 
 
@@ -119,7 +119,7 @@ def cancel(*, session: Session, user: User, order_id: str, reason: str | None) -
     LIFECYCLE.check(order.status, "cancelled")
     order = _give_money_back(session, order, doing="cancelling the order")
     _close(session, order, "cancelled", actor_id=user.id, cancel_reason=reason)
-    audit.record(session, actor_id=user.id, action=ShopEvent.ORDER_CANCELLED, subject_type="order",
+    audit.record(session=session, actor_id=user.id, action=ShopEvent.ORDER_CANCELLED, subject_type="order",
                  subject_id=order.id, detail={"by": user.role})
     return order
 
@@ -160,7 +160,7 @@ def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None
 def authorization_cancelled(*, session: Session, order: Order) -> None:
     if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
         order.payment_status = "canceled"
-        audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORIZATION_CANCELLED, subject_type="order",
+        audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORIZATION_CANCELLED, subject_type="order",
                      subject_id=order.id, detail={})
 
 
@@ -179,7 +179,7 @@ def expire_unpaid(*, session: Session, now: datetime | None = None) -> int:
             except (payments.PaymentFailed, Conflict):
                 continue  # the provider is away: the next run tries again
             _close(session, order, "expired", actor_id=None)
-            audit.record(session, actor_id=None, action=ShopEvent.ORDER_EXPIRED, subject_type="order",
+            audit.record(session=session, actor_id=None, action=ShopEvent.ORDER_EXPIRED, subject_type="order",
                          subject_id=order.id, detail={})
             expired += 1
         end_unit_of_work(session)
@@ -227,14 +227,14 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
             LotAllocation.order_line_id.in_([line.id for line in lines]), LotAllocation.status == "reserved")):
         inventory.dispense(session=session, allocation=allocation)
     LIFECYCLE.advance(session, order, "dispensed", dispensed_at=now, dispensed_by=pharmacist.id)
-    audit.record(session, actor_id=pharmacist.id, action=ShopEvent.ORDER_DISPENSED, subject_type="order",
+    audit.record(session=session, actor_id=pharmacist.id, action=ShopEvent.ORDER_DISPENSED, subject_type="order",
                  subject_id=order.id, detail={"lines": len(lines), "captured": order.amount_captured})
     return order
 
 
 def record_capture(*, session: Session, order: Order, amount: int) -> None:
     order.amount_captured, order.payment_status, order.payment_error = amount, "captured", None
-    audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_CAPTURED, subject_type="order",
+    audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_CAPTURED, subject_type="order",
                  subject_id=order.id, detail={"amount": amount})
 
 
@@ -242,7 +242,7 @@ def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_
     order = locked(session=session, order_id=order_id)
     LIFECYCLE.advance(session, order, "shipped", carrier=carrier, tracking_number=tracking_number,
                       shipped_at=utcnow())
-    audit.record(session, actor_id=user.id, action=ShopEvent.ORDER_SHIPPED, subject_type="order",
+    audit.record(session=session, actor_id=user.id, action=ShopEvent.ORDER_SHIPPED, subject_type="order",
                  subject_id=order.id, detail={"carrier": carrier})
     return order
 
@@ -250,7 +250,7 @@ def ship(*, session: Session, user: User, order_id: str, carrier: str, tracking_
 def deliver(*, session: Session, user: User, order_id: str) -> Order:
     order = locked(session=session, order_id=order_id)
     LIFECYCLE.advance(session, order, "delivered", delivered_at=utcnow())
-    audit.record(session, actor_id=user.id, action=ShopEvent.ORDER_DELIVERED, subject_type="order",
+    audit.record(session=session, actor_id=user.id, action=ShopEvent.ORDER_DELIVERED, subject_type="order",
                  subject_id=order.id, detail={})
     return order
 
@@ -285,7 +285,7 @@ def refund(*, session: Session, admin: User, order_id: str, amount: int | None, 
         order = _refund(session, order, amount=amount, actor_id=admin.id, reason=reason, doing="refunding")
         if order.amount_refunded >= order.amount_captured:
             LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
-    audit.record(session, actor_id=admin.id, action=ShopEvent.ORDER_REFUNDED, subject_type="order",
+    audit.record(session=session, actor_id=admin.id, action=ShopEvent.ORDER_REFUNDED, subject_type="order",
                  subject_id=order.id, detail={"amount": amount, "total_refunded": order.amount_refunded})
     return order
 
@@ -370,7 +370,7 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
     if order.status == "pending_payment":
         LIFECYCLE.advance(session, order, "paid", paid_at=utcnow())
         order.payment_status, order.payment_error = "authorized", None
-        audit.record(session, actor_id=None, action=ShopEvent.ORDER_PAID, subject_type="order",
+        audit.record(session=session, actor_id=None, action=ShopEvent.ORDER_PAID, subject_type="order",
                      subject_id=order.id, detail={"amount": order.total_amount})
     if captured and order.payment_status == "authorized" and int(obj.get("amount_received") or 0) > 0:
         order.payment_status, order.amount_captured = "captured", int(obj["amount_received"])

@@ -135,6 +135,6 @@ def _cancel_if_stray(session: Session, intent: Intent) -> bool:
         return False
     if keeps_it:
         orders.authorization_cancelled(session=session, order=order)
-    audit.record(session, actor_id=None, action=ShopEvent.PAYMENT_STRAY_INTENT_CANCELLED, subject_type="order",
+    audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_STRAY_INTENT_CANCELLED, subject_type="order",
                  subject_id=order_id or "unknown", detail={"payment_intent_id": intent.id})
     return True

@@ -44,7 +44,7 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
     # Same answer whoever asks: registration must not become an email oracle beyond
     # what a unique account needs (the owner can reset; others learn only "taken").
     add_unique(session, user, conflict="An account with this email already exists.")
-    audit.record(session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
+    audit.record(session=session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
                  subject_type="user", subject_id=user.id, detail={"role": role})
     return user
 
@@ -86,7 +86,7 @@ def _count_failure(session: Session, user: User) -> None:
         session.execute(update(User).where(User.id == user.id).values(
             failed_logins=0,
             locked_until=utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])))
-        audit.record(session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
+        audit.record(session=session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
                      subject_id=user.id, detail={"failures": failures})
     session.commit()
 
@@ -101,7 +101,7 @@ def issue_token(*, session: Session, user: User) -> tuple[str, int]:
     now = utcnow()
     session.add(AccessToken(token_hash=_digest(token), user_id=user.id, created_at=now,
                             expires_at=now + timedelta(seconds=ttl)))
-    audit.record(session, actor_id=user.id, action=IdentityEvent.USER_LOGGED_IN, subject_type="user",
+    audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_LOGGED_IN, subject_type="user",
                  subject_id=user.id, detail={})
     return token, ttl
 
@@ -124,14 +124,14 @@ def resolve_token(*, session: Session, token: str) -> User | None:
 def revoke_token(*, session: Session, token: str, user: User) -> None:
     session.execute(update(AccessToken).where(AccessToken.token_hash == _digest(token))
                     .values(revoked_at=utcnow()))
-    audit.record(session, actor_id=user.id, action=IdentityEvent.USER_LOGGED_OUT, subject_type="user",
+    audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_LOGGED_OUT, subject_type="user",
                  subject_id=user.id, detail={})
 
 
 def start_totp_enrolment(*, session: Session, user: User) -> str:
     user.totp_secret = pyotp.random_base32()
     user.totp_confirmed = False
-    audit.record(session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLMENT_STARTED,
+    audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLMENT_STARTED,
                  subject_type="user", subject_id=user.id, detail={})
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="rxloop")
 
@@ -140,7 +140,7 @@ def confirm_totp_enrolment(*, session: Session, user: User, otp: str) -> None:
     if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1):
         raise ValidationFailed("The code does not match.", errors={"otp": ["Invalid code."]})
     user.totp_confirmed = True
-    audit.record(session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLLED,
+    audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLLED,
                  subject_type="user", subject_id=user.id, detail={})
 
 

@@ -10,14 +10,14 @@ from tests.support.events import TestEvent
 
 def write_entries(session, n):
     for i in range(n):
-        audit.record(session, actor_id="usr_test", action=TestEvent.WRITTEN, subject_type="thing",
+        audit.record(session=session, actor_id="usr_test", action=TestEvent.WRITTEN, subject_type="thing",
                      subject_id=f"thing_{i}", detail={"i": i})
     session.commit()
 
 
 def test_entries_are_chained_and_verify(session):
     write_entries(session, 5)
-    result = audit.verify(session)
+    result = audit.verify(session=session)
     assert result["ok"] is True
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(entries, entries[1:]))
@@ -29,7 +29,7 @@ def test_an_edited_entry_is_found(session):
     session.execute(update(AuditEntry).where(AuditEntry.seq == third.seq)
                     .values(detail={"i": 999}))
     session.commit()
-    assert audit.verify(session) == {"ok": False, "entries": 3, "first_bad": third.seq}
+    assert audit.verify(session=session) == {"ok": False, "entries": 3, "first_bad": third.seq}
 
 
 def test_an_edited_entry_is_found_even_if_its_hash_is_recomputed(session):
@@ -38,7 +38,7 @@ def test_an_edited_entry_is_found_even_if_its_hash_is_recomputed(session):
     third.action = "test.forged"
     third.hash = audit.chain_hash(third.prev_hash, third)
     session.commit()
-    assert audit.verify(session)["first_bad"] == third.seq + 1
+    assert audit.verify(session=session)["first_bad"] == third.seq + 1
 
 
 def test_a_deleted_entry_is_found(session):
@@ -46,7 +46,7 @@ def test_a_deleted_entry_is_found(session):
     second = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()[1]
     session.execute(delete(AuditEntry).where(AuditEntry.seq == second.seq))
     session.commit()
-    result = audit.verify(session)
+    result = audit.verify(session=session)
     assert result["ok"] is False and result["first_bad"] == second.seq
 
 
@@ -55,16 +55,16 @@ def test_a_deleted_last_entry_is_found(session):
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
     session.execute(text("DELETE FROM audit_entries WHERE seq = :seq"), {"seq": last.seq})
     session.commit()
-    result = audit.verify(session)
+    result = audit.verify(session=session)
     assert result["ok"] is False and result["first_bad"] == last.seq
 
 
 def test_a_rolled_back_unit_of_work_leaves_no_entry(session):
-    before = audit.verify(session)["entries"]
-    audit.record(session, actor_id=None, action=TestEvent.NEVER_COMMITTED, subject_type="thing", subject_id="x")
+    before = audit.verify(session=session)["entries"]
+    audit.record(session=session, actor_id=None, action=TestEvent.NEVER_COMMITTED, subject_type="thing", subject_id="x")
     session.rollback()
     write_entries(session, 1)
-    assert audit.verify(session) == {"ok": True, "entries": before + 1, "first_bad": None}
+    assert audit.verify(session=session) == {"ok": True, "entries": before + 1, "first_bad": None}
 
 
 def test_admins_read_and_verify_the_log_over_http(login_as):
@@ -91,4 +91,4 @@ def test_the_audit_list_pages_with_a_cursor(login_as, session):
 
 def test_an_action_must_be_a_declared_event_not_a_free_string(session):
     with pytest.raises(TypeError):
-        audit.record(session, actor_id=None, action="order.cancelled", subject_type="order", subject_id="o")
+        audit.record(session=session, actor_id=None, action="order.cancelled", subject_type="order", subject_id="o")

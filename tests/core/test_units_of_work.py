@@ -20,7 +20,7 @@ def app_with_routes(app, database_url):
 
     @app.route("/write-then-refuse", methods=["POST"])
     def write_then_refuse():
-        audit.record(current_session(), actor_id=None, action=TestEvent.WRITTEN_THEN_REFUSED,
+        audit.record(session=current_session(), actor_id=None, action=TestEvent.WRITTEN_THEN_REFUSED,
                      subject_type="test", subject_id="t-1", detail={})
         current_session().flush()
         raise Conflict("Refused after writing.")
