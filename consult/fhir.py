@@ -91,6 +91,7 @@ def medication_request(*, session: Session, user: User, item_id: str) -> dict:
                                                          "end": _time(prescription.valid_until)}
     if prescription.reviewed_by:
         resource["performer"] = {"reference": f"Practitioner/{prescription.reviewed_by}"}
-    audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_MEDICATION_REQUEST_READ, subject_type="prescription",
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_MEDICATION_REQUEST_READ,
+                 subject_type="prescription",
                  subject_id=prescription.id, detail={"item_id": item.id})
     return resource

@@ -45,6 +45,7 @@ def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
     if line.prescription_use_id:
         item_id = dispensing.item_of_use(session=session, use_id=line.prescription_use_id)
         resource["authorizingPrescription"] = [{"reference": f"MedicationRequest/{item_id}"}]
-    audit.record(session=session, actor_id=user.id, action=ShopEvent.FHIR_MEDICATION_DISPENSE_READ, subject_type="order",
+    audit.record(session=session, actor_id=user.id, action=ShopEvent.FHIR_MEDICATION_DISPENSE_READ,
+                 subject_type="order",
                  subject_id=order.id, detail={"line_id": line.id})
     return resource

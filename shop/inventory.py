@@ -131,7 +131,8 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
         .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
         .where(LotAllocation.lot_id == lot.id, LotAllocation.status != "released")
         .order_by(Order.created_at)).all()
-    audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECALLED, subject_type="lot", subject_id=lot.id,
+    audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECALLED,
+                 subject_type="lot", subject_id=lot.id,
                  detail={"orders_flagged": len(holders)})
     return lot, holders
 

@@ -160,7 +160,8 @@ def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None
 def authorization_cancelled(*, session: Session, order: Order) -> None:
     if order.payment_status not in ("canceled", "captured", "refunded", "partially_refunded"):
         order.payment_status = "canceled"
-        audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORIZATION_CANCELLED, subject_type="order",
+        audit.record(session=session, actor_id=None, action=ShopEvent.PAYMENT_AUTHORIZATION_CANCELLED,
+                     subject_type="order",
                      subject_id=order.id, detail={})
 
 
