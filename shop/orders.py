@@ -8,6 +8,7 @@ the next unit. A crash between two units leaves a pending step, which shop.recon
 or undoes. No stock or prescription row is locked across a call to the provider.
 """
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -32,6 +33,8 @@ LIFECYCLE = StateMachine("order", {
     "delivered": {"refunded"},
     "cancelled": set(), "expired": set(), "refunded": set(),
 })
+log = logging.getLogger("rxloop.orders")
+
 OPEN = ("pending_payment", "paid")
 CLOSED = ("cancelled", "expired", "refunded")
 
@@ -343,8 +346,10 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
         return order.id, _refunded_at_provider(session, order, obj)
     if not kind.startswith("payment_intent."):
         return order.id, "ignored: event type not handled"
-    if order.payment_intent_id not in (None, intent_id):
-        return order.id, "ignored: not this order's payment"
+    mismatch = _mismatch(order, intent_id, obj)
+    if mismatch:
+        log.warning("payment event refused: %s", mismatch, extra={"order_id": order.id, "event": kind})
+        return order.id, f"refused: {mismatch}"
     if kind == "payment_intent.payment_failed":
         if order.status != "pending_payment":
             return order.id, "ignored: order already moved on"
@@ -376,6 +381,17 @@ def apply_payment_event(*, session: Session, event: dict) -> tuple[str | None, s
     if captured and order.payment_status == "authorized" and int(obj.get("amount_received") or 0) > 0:
         order.payment_status, order.amount_captured = "captured", int(obj["amount_received"])
     return order.id, "applied"
+
+
+def _mismatch(order: Order, intent_id: str | None, intent: dict) -> str | None:
+    """Why a payment_intent event is not about this order's payment, or None. The order's own
+    intent, for the order's total in its currency: anything else (a signed event for another
+    intent that names the order, a smaller amount) is recorded and left alone."""
+    if order.payment_intent_id is None or order.payment_intent_id != intent_id:
+        return "not this order's payment intent"
+    if intent.get("amount") != order.total_amount or str(intent.get("currency", "")).lower() != order.currency.lower():
+        return "amount or currency differs from the order's total"
+    return None
 
 
 def _refunded_at_provider(session: Session, order: Order, charge: dict) -> str:

@@ -94,6 +94,7 @@ def _finish_step(session: Session, step_id: str) -> bool:
 
 def _event(kind: str, intent: Intent, order: Order) -> dict:
     return {"type": kind, "data": {"object": {"object": "payment_intent", "id": intent.id, "status": intent.status,
+                                              "amount": intent.amount, "currency": intent.currency,
                                               "metadata": {"order_id": order.id}}}}
 
 
