@@ -22,6 +22,7 @@ CLOSED = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)
 
 @pytest.fixture
 def lifecycle():
+    """A machine built in the test, not at import, so its constructor is part of what is tested."""
     return StateMachine("visit", VISIT_TABLE)
 
 
