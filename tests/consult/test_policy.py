@@ -1,5 +1,6 @@
 """Jurisdiction rules: each rule of the cn and us profiles, refusing and allowing, with its citation."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -29,7 +30,7 @@ def rules(refusals):
 
 def test_cn_is_the_default_and_an_unknown_policy_is_a_value_error():
     assert get_policy() is CN and isinstance(CN, Policy)
-    with pytest.raises(ValueError, match="unknown policy 'uk'"):
+    with pytest.raises(ValueError, match=r"^unknown policy 'uk': one of cn, us$"):
         get_policy("uk")
 
 
@@ -44,8 +45,16 @@ def test_cn_refuses_an_online_first_visit_or_one_without_a_prior_diagnosis(is_fo
     assert isinstance(refusals[0], PolicyRefusal) and refusals[0].message
 
 
-def test_cn_allows_the_follow_up_of_a_diagnosis_made_offline():
-    assert consultation_refusals(CN, is_follow_up=True, prior_diagnosis=DIAGNOSIS) == []
+def test_cn_refusal_tells_the_patient_to_see_a_doctor_in_person_first():
+    assert consultation_refusals(CN, is_follow_up=False, prior_diagnosis=None) == [PolicyRefusal(
+        rule="cn.online-follow-up-only", citation=CN.rule("cn.online-follow-up-only").citation,
+        message="Online consultations are only for follow-up of a condition already diagnosed in person: "
+                "please see a doctor at a hospital or clinic first.")]
+
+
+@pytest.mark.parametrize("prior", [DIAGNOSIS, {"code": "I10"}, {"display": "Essential hypertension"}])
+def test_cn_allows_the_follow_up_of_a_diagnosis_made_offline_named_by_code_or_by_words(prior):
+    assert consultation_refusals(CN, is_follow_up=True, prior_diagnosis=prior) == []
 
 
 @pytest.mark.parametrize("is_follow_up, prior", [(False, None), (True, DIAGNOSIS)])
@@ -63,8 +72,20 @@ def test_cn_refuses_special_management_drugs_online(generic):
     assert "第十九条" in refusals[0].citation
 
 
+@pytest.mark.parametrize("mark", [{"rx_class": "controlled"}, {"us_schedule": "IV"},
+                                  {"cn_special_class": "psychotropic-2"}])
+def test_any_one_mark_of_a_controlled_drug_makes_it_special_management_in_cn(mark):
+    drug = replace(AMOXICILLIN, **mark)
+    assert prescription_refusals(CN, drug=drug, item=item(drug)) == [PolicyRefusal(
+        rule="cn.no-special-management-drugs-online",
+        citation=CN.rule("cn.no-special-management-drugs-online").citation,
+        message="amoxicillin is a specially managed (narcotic or psychotropic) drug and cannot be prescribed online.")]
+
+
 def test_cn_refuses_refills_and_allows_a_single_supply():
-    assert rules(prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN, refills=1))) == ["cn.no-refills"]
+    assert prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN, refills=1)) == [PolicyRefusal(
+        rule="cn.no-refills", citation=CN.rule("cn.no-refills").citation,
+        message="Refills cannot be prescribed: each supply needs a new prescription.")]
     assert "处方管理办法" in CN.rule("cn.no-refills").citation
     assert prescription_refusals(CN, drug=AMOXICILLIN, item=item(AMOXICILLIN)) == []
 
@@ -81,8 +102,17 @@ def test_us_refuses_any_refill_of_schedule_ii():
 
 def test_us_allows_five_refills_of_schedule_iv_and_refuses_six():
     assert prescription_refusals(US, drug=TRAMADOL, item=item(TRAMADOL, refills=5)) == []
-    refusals = prescription_refusals(US, drug=TRAMADOL, item=item(TRAMADOL, refills=6))
-    assert [(r.rule, r.citation) for r in refusals] == [("us.schedule-iii-iv-refills", "21 CFR 1306.22(a)")]
+    assert prescription_refusals(US, drug=TRAMADOL, item=item(TRAMADOL, refills=6)) == [PolicyRefusal(
+        rule="us.schedule-iii-iv-refills", citation="21 CFR 1306.22(a)",
+        message="tramadol is Schedule IV: at most 5 refills.")]
+
+
+def test_us_allows_five_refills_of_schedule_v_under_its_own_rule_and_refuses_six():
+    schedule_v = replace(TRAMADOL, us_schedule="V")
+    assert prescription_refusals(US, drug=schedule_v, item=item(schedule_v, refills=5)) == []
+    assert prescription_refusals(US, drug=schedule_v, item=item(schedule_v, refills=6)) == [PolicyRefusal(
+        rule="us.schedule-v-refills", citation="21 CFR 1306.22(a) applied by rxloop house policy",
+        message="tramadol is Schedule V: at most 5 refills.")]
 
 
 def test_us_has_no_refill_limit_for_non_controlled_drugs_beyond_validity():
@@ -109,6 +139,11 @@ def test_us_validity_is_a_year_six_months_for_schedule_iii_to_v_and_the_earliest
     assert valid_until(US, drugs=drugs, signed_at=SIGNED) == expected
 
 
+def test_a_year_from_a_january_signature_ends_in_january_of_the_next_year():
+    signed = datetime(2026, 1, 15, 8, 0, tzinfo=timezone.utc)
+    assert valid_until(US, drugs=[AMOXICILLIN], signed_at=signed) == datetime(2027, 1, 15, 8, 0, tzinfo=timezone.utc)
+
+
 def test_six_months_from_the_31st_ends_on_the_last_day_of_the_month():
     signed = datetime(2026, 8, 31, tzinfo=timezone.utc)
     assert valid_until(US, drugs=[TRAMADOL], signed_at=signed) == datetime(2027, 2, 28, tzinfo=timezone.utc)
@@ -122,6 +157,11 @@ def test_six_months_from_the_31st_ends_on_the_last_day_of_the_month():
 ])
 def test_a_second_factor_is_required_for_controlled_drugs_in_the_us_only(policy, drugs, expected):
     assert requires_otp(policy, drugs=drugs) is expected
+
+
+@pytest.mark.parametrize("mark", [{"rx_class": "controlled"}, {"us_schedule": "IV"}])
+def test_either_mark_of_a_controlled_drug_needs_a_second_factor_in_the_us(mark):
+    assert requires_otp(US, drugs=[replace(AMOXICILLIN, **mark)]) is True
 
 
 def test_every_rule_has_an_id_a_citation_and_a_summary():

@@ -8,7 +8,7 @@ from consult import dispensing
 from consult.models import PrescriptionItem
 from consult.dispensing import PrescriptionExhausted, PrescriptionRequired
 from core.db import utcnow
-from core.errors import InvalidTransition
+from core.errors import InvalidTransition, ValidationFailed
 from tests.factories.consult import AMOXICILLIN, approved_prescription, item, signed_prescription
 from tests.factories.identity import make_user
 
@@ -109,7 +109,10 @@ def test_an_expired_prescription_cannot_be_dispensed(session, staff, time_machin
         dispensing.record_dispense(session=session, use_id=auth.use_id, pharmacist_id=staff["pharmacist"].id)
 
 
-def test_a_quantity_must_be_positive(session, staff):
+@pytest.mark.parametrize("quantity", [0, -7])
+def test_a_quantity_must_be_positive(session, staff, quantity):
     rx = approved(session, staff)
-    with pytest.raises(Exception):
-        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=0)
+    with pytest.raises(ValidationFailed) as refused:
+        dispensing.authorize_use(session=session, patient_id=rx.patient_id, drug_id=AMOXICILLIN, quantity=quantity)
+    assert refused.value.errors == {"quantity": ["Must be positive."]}
+    assert remaining(session, rx) == 21

@@ -6,8 +6,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import yaml
 
-from consult.formulary import get_formulary
+from consult.formulary import get_formulary, load_formulary
 from consult.policy import get_policy
 from consult.safety import Allergy, Finding, Item, PatientFacts, age_in_months, check, daily_dose_mg, split
 
@@ -42,6 +43,15 @@ def codes(findings, severity=None):
 
 def has(findings, code, severity, rule=None):
     return any(f.code == code and f.severity == severity and (rule is None or f.rule == rule) for f in findings)
+
+
+def only(code, findings):
+    return [f for f in findings if f.code == code]
+
+
+def label_source(drug_id, fact):
+    """The citation drugs.yaml gives for one fact about a drug, as a finding cites it."""
+    return f"drugs.yaml 2026.11.1 #{drug_id}: {dict(FORMULARY.drugs[drug_id].sources)[fact]}"
 
 
 # ---- the defaults other code relies on -------------------------------------------------------
@@ -90,6 +100,12 @@ def test_every_finding_names_a_rule_and_a_source_and_never_the_patient():
 def test_an_unknown_drug_is_refused():
     with pytest.raises(ValueError, match="not in the formulary: no-such-drug"):
         run([Item("no-such-drug", Decimal(1), "tablet", Decimal(1), "oral", 7, 7)])
+
+
+def test_every_unknown_drug_is_named_in_the_refusal():
+    unknown = [Item(drug_id, Decimal(1), "tablet", Decimal(1), "oral", 7, 7) for drug_id in ("zzz-drug", "aaa-drug")]
+    with pytest.raises(ValueError, match=r"^not in the formulary: aaa-drug, zzz-drug$"):
+        run([item("paracetamol-500mg-tab"), *unknown])
 
 
 # ---- DD: drug–drug interactions -----------------------------------------------------------
@@ -147,6 +163,31 @@ def test_a_reported_current_medication_is_checked_for_interactions(new, current,
 ])
 def test_drugs_that_do_not_interact_give_no_dd(new, other):
     assert not [f for f in run([item(new)], active=[item(other)]) if f.code == "DD"]
+
+
+def test_an_interaction_finding_names_both_drugs_the_severity_and_the_table_rule():
+    rule = FORMULARY.interactions_between("sildenafil-50mg-tab", "nitroglycerin-0.5mg-sl-tab")[0]
+    assert run([item("sildenafil-50mg-tab")], active=[item("nitroglycerin-0.5mg-sl-tab")]) == [Finding(
+        "DD", "blocking", ("sildenafil-50mg-tab", "nitroglycerin-0.5mg-sl-tab"),
+        f"sildenafil + nitroglycerin (active prescription): contraindicated interaction. {rule.effect} "
+        f"{rule.management}", "DD.interaction-table",
+        f"interactions.yaml 2026.11.1 #nitrate-pde5-inhibitor: {rule.source}")]
+
+
+@pytest.mark.parametrize("reported, named", [("warfarin-3mg-tab", "ibuprofen + warfarin"),
+                                             ("Coumadin", "ibuprofen + warfarin ('Coumadin')")])
+def test_a_current_medication_is_named_as_the_patient_gave_it_unless_by_drug_id(reported, named):
+    findings = run([item("ibuprofen-400mg-tab")], replace(ADULT, current_medications=(reported,)))
+    assert [f.message.split(":")[0] for f in only("DD", findings)] == [named]
+
+
+def test_the_dose_of_an_active_prescription_decides_a_dose_dependent_interaction():
+    at_20 = run([item("amlodipine-5mg-tab")], active=[item("simvastatin-20mg-tab", dose=20, unit="mg")])
+    at_40 = run([item("amlodipine-5mg-tab")], active=[item("simvastatin-20mg-tab", dose=40, unit="mg")])
+    assert [f.message.split(".")[0] for f in only("DD", at_20)] == [
+        "amlodipine + simvastatin (active prescription): moderate interaction"]
+    assert [f.message.split(".")[0] for f in only("DD", at_40)] == [
+        "amlodipine + simvastatin (active prescription): major interaction"]
 
 
 def test_an_unrecognised_current_medication_is_ignored():
@@ -235,6 +276,36 @@ def test_one_allergy_gives_one_finding_per_drug_the_most_severe():
     assert "(anaphylaxis)" in findings[0].message
 
 
+def test_an_ingredient_allergy_names_every_shared_ingredient():
+    patient = replace(ADULT, allergies=(Allergy("Augmentin"),))
+    assert only("DA", run([item("amoxicillin-clavulanate-500-125mg-tab")], patient)) == [Finding(
+        "DA", "blocking", ("amoxicillin-clavulanate-500-125mg-tab",),
+        "Documented allergy to Augmentin: amoxicillin + clavulanic acid contains amoxicillin, clavulanic acid.",
+        "DA.ingredient", "drugs.yaml 2026.11.1 #amoxicillin-clavulanate-500-125mg-tab: ingredients")]
+
+
+def test_a_group_allergy_names_the_reaction_and_the_group_and_cites_the_allergy_terms():
+    patient = replace(ADULT, allergies=(Allergy("Penicillin", "hives"),))
+    assert run([item("amoxicillin-500mg-cap")], patient) == [Finding(
+        "DA", "blocking", ("amoxicillin-500mg-cap",),
+        "Documented allergy to Penicillin (hives): amoxicillin belongs to the same group (Penicillins).",
+        "DA.group", f"allergy_terms.yaml 2026.11.1 #penicillins: {FORMULARY.allergy_groups['penicillins'].source}")]
+
+
+def test_a_cross_reactivity_finding_names_both_groups_and_the_note():
+    cross = FORMULARY.allergy_groups["penicillins"].cross_reactivity[0]
+    patient = replace(ADULT, allergies=(Allergy("Penicillin"),))
+    assert run([item("cefalexin-500mg-cap")], patient) == [Finding(
+        "DA", "warning", ("cefalexin-500mg-cap",),
+        f"Documented allergy to Penicillin: cefalexin (Cephalosporins) may cross-react with Penicillins. {cross.note}",
+        "DA.group-cross-reactivity", f"allergy_terms.yaml 2026.11.1 #penicillins: {cross.source}")]
+
+
+def test_an_allergy_recorded_as_plain_text_is_checked_like_a_documented_one():
+    patient = replace(ADULT, allergies=("penicillin",))
+    assert codes(run([item("amoxicillin-500mg-cap")], patient)) == [("DA", "blocking", "DA.group")]
+
+
 # ---- PG: pregnancy -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("drug_id, pregnant, sex, born, severity, rule", [
@@ -246,6 +317,7 @@ def test_one_allergy_gives_one_finding_per_drug_the_most_severe():
     ("isotretinoin-20mg-cap", None, "female", date(1995, 1, 1), "warning", "PG.pregnancy-unknown"),
     ("methotrexate-2.5mg-tab", None, "female", born_years_ago(12), "warning", "PG.pregnancy-unknown"),
     ("finasteride-5mg-tab", None, "female", born_years_ago(55), "warning", "PG.pregnancy-unknown"),
+    ("finasteride-5mg-tab", None, "female", born_years_ago(55, 11), "warning", "PG.pregnancy-unknown"),
     ("isotretinoin-20mg-cap", None, None, date(1995, 1, 1), "warning", "PG.pregnancy-unknown"),
 ])
 def test_pregnancy_blocks_contraindicated_drugs_and_warns_on_caution_or_unknown_status(
@@ -266,6 +338,19 @@ def test_pregnancy_blocks_contraindicated_drugs_and_warns_on_caution_or_unknown_
 def test_no_pg_when_pregnancy_is_excluded_or_the_drug_is_safe(drug_id, pregnant, sex, born):
     patient = PatientFacts(birth_date=born, sex=sex, pregnant=pregnant, weight_kg=60)
     assert not [f for f in run([item(drug_id)], patient) if f.code == "PG"]
+
+
+@pytest.mark.parametrize("drug_id, pregnant, message, rule", [
+    ("isotretinoin-20mg-cap", True, "isotretinoin is contraindicated in pregnancy.", "PG.contraindicated"),
+    ("sertraline-50mg-tab", True, "sertraline: use in pregnancy only if clearly needed.", "PG.caution"),
+    ("isotretinoin-20mg-cap", None, "isotretinoin is contraindicated in pregnancy and pregnancy status is not "
+                                    "recorded: confirm the patient is not pregnant.", "PG.pregnancy-unknown"),
+])
+def test_a_pregnancy_finding_gives_the_labels_note_and_cites_its_pregnancy_section(drug_id, pregnant, message, rule):
+    severity = "blocking" if rule == "PG.contraindicated" else "warning"
+    note = FORMULARY.drugs[drug_id].pregnancy_note
+    assert only("PG", run([item(drug_id)], replace(WOMAN, pregnant=pregnant))) == [Finding(
+        "PG", severity, (drug_id,), f"{message} {note}", rule, label_source(drug_id, "pregnancy"))]
 
 
 # ---- PA: age ------------------------------------------------------------------------------------
@@ -301,6 +386,24 @@ def test_no_pa_at_or_above_the_minimum_age(drug_id, years):
 def test_an_unknown_age_is_a_warning_for_drugs_with_a_minimum_age():
     patient = replace(ADULT, birth_date=None)
     assert codes(run([item("codeine-30mg-tab")], patient)) == [("PA", "warning", "PA.age-unknown")]
+
+
+def test_an_age_finding_gives_the_minimum_age_and_its_reason_and_cites_the_label():
+    reason = FORMULARY.drugs["codeine-30mg-tab"].min_age.reason
+    child = replace(ADULT, birth_date=born_years_ago(8), weight_kg=25)
+    assert run([item("codeine-30mg-tab")], child) == [Finding(
+        "PA", "blocking", ("codeine-30mg-tab",), f"codeine is not for patients under 12 years: {reason}",
+        "PA.minimum-age", label_source("codeine-30mg-tab", "age"))]
+    assert run([item("codeine-30mg-tab")], replace(ADULT, birth_date=None)) == [Finding(
+        "PA", "warning", ("codeine-30mg-tab",),
+        "codeine has a minimum age of 12 years and the patient's age is not recorded.", "PA.age-unknown",
+        label_source("codeine-30mg-tab", "age"))]
+
+
+def test_every_new_drug_is_checked_for_its_minimum_age_whatever_comes_before_it():
+    child = replace(ADULT, birth_date=born_years_ago(8), weight_kg=25)
+    findings = run([item("amoxicillin-500mg-cap", dose=250, unit="mg", per_day=3), item("codeine-30mg-tab")], child)
+    assert codes(findings) == [("PA", "blocking", "PA.minimum-age")]
 
 
 # ---- HD: daily dose -----------------------------------------------------------------------------
@@ -342,6 +445,56 @@ def test_a_daily_dose_within_the_maximum_gives_no_hd(drug_id, dose, unit, per_da
     assert not [f for f in run([item(drug_id, dose=dose, unit=unit, per_day=per_day)], patient) if f.code == "HD"]
 
 
+def test_above_the_maximum_gives_the_daily_dose_and_the_limit_that_applies_to_this_child():
+    child = replace(ADULT, birth_date=born_years_ago(3), weight_kg=15)
+    assert run([item("amoxicillin-500mg-cap", dose=500, unit="mg", per_day=3)], child) == [Finding(
+        "HD", "warning", ("amoxicillin-500mg-cap",),
+        "amoxicillin: 1500 mg a day is above the child maximum 90 mg/kg/day for 15 kg (1350 mg a day).",
+        "HD.above-maximum", label_source("amoxicillin-500mg-cap", "dose"))]
+
+
+def test_a_child_maximum_in_mg_a_day_does_not_depend_on_the_weight():
+    teenager = replace(ADULT, birth_date=born_years_ago(17), weight_kg=70)
+    assert run([item("atorvastatin-20mg-tab", dose=40, unit="mg")], teenager) == [Finding(
+        "HD", "warning", ("atorvastatin-20mg-tab",),
+        "atorvastatin: 40 mg a day is above the child maximum 20 mg/day (20 mg a day).",
+        "HD.above-maximum", label_source("atorvastatin-20mg-tab", "dose"))]
+
+
+def test_from_the_18th_birthday_the_adult_maximum_applies():
+    adult = replace(ADULT, birth_date=born_years_ago(18), weight_kg=70)
+    assert run([item("atorvastatin-20mg-tab", dose=40, unit="mg")], adult) == []
+
+
+def test_the_lower_maximum_for_older_patients_applies_from_the_birthday_it_names():
+    sixty = replace(ADULT, birth_date=born_years_ago(60))
+    assert [f.message for f in run([item("citalopram-20mg-tab", dose=40, unit="mg")], sixty)] == [
+        "citalopram: 40 mg a day is above the maximum from 60 years 20 mg/day (20 mg a day)."]
+
+
+def test_from_12_a_missing_weight_falls_back_to_the_adult_maximum():
+    twelve = replace(ADULT, birth_date=born_years_ago(12), weight_kg=None)
+    assert run([item("amoxicillin-500mg-cap", dose=1, unit="g", per_day=3)], twelve) == []
+
+
+def test_a_weight_of_zero_is_no_weight():
+    child = replace(ADULT, birth_date=born_years_ago(6), weight_kg=0)
+    findings = run([item("amoxicillin-500mg-cap", dose=250, unit="mg", per_day=3)], child)
+    assert codes(findings) == [("HD", "warning", "HD.weight-needed")]
+
+
+def test_a_dose_by_weight_without_a_weight_says_which_maximum_needs_it():
+    assert run([item("isotretinoin-20mg-cap", dose=40, unit="mg")], replace(ADULT, weight_kg=None)) == [Finding(
+        "HD", "warning", ("isotretinoin-20mg-cap",),
+        "isotretinoin: the adult maximum 1 mg/kg/day depends on body weight, which is not recorded; record the "
+        "weight to check the dose.", "HD.weight-needed", label_source("isotretinoin-20mg-cap", "dose"))]
+
+
+def test_doses_given_as_floats_are_checked_as_exact_decimals():
+    drug = FORMULARY.drugs["paracetamol-500mg-tab"]
+    assert daily_dose_mg(drug, Item(drug.id, 0.5, "g", 3.0, "oral", 7, 21)) == Decimal(1500)
+
+
 def test_the_daily_dose_adds_up_every_item_of_the_same_drug():
     items = [item("paracetamol-500mg-tab", dose=2, per_day=3), item("paracetamol-500mg-tab", dose=2, per_day=2)]
     assert ("HD", "warning", "HD.above-maximum") in codes(run(items))
@@ -360,16 +513,25 @@ def test_a_child_maximum_never_exceeds_the_adult_maximum():
 
 
 def test_methotrexate_every_day_is_flagged_even_below_the_weekly_maximum():
-    findings = run([item("methotrexate-2.5mg-tab", dose=2.5, unit="mg", per_day=1)])
-    assert ("HD", "warning", "HD.weekly-drug-dosed-daily") in codes(findings)
-    assert "WEEKLY" in findings[0].message
+    assert run([item("methotrexate-2.5mg-tab", dose=2.5, unit="mg", per_day=1)]) == [Finding(
+        "HD", "warning", ("methotrexate-2.5mg-tab",),
+        "methotrexate is dosed once WEEKLY; this item gives it every day. Daily dosing in error has caused fatal "
+        "toxicity.", "HD.weekly-drug-dosed-daily", label_source("methotrexate-2.5mg-tab", "dose"))]
 
 
 def test_a_dose_unit_that_cannot_be_converted_is_a_warning_not_a_silent_pass():
-    assert codes(run([item("paracetamol-500mg-tab", dose=5, unit="mL")])) == [
-        ("HD", "warning", "HD.unit-not-checkable")]
+    assert run([item("paracetamol-500mg-tab", dose=5, unit="mL")]) == [Finding(
+        "HD", "warning", ("paracetamol-500mg-tab",),
+        "paracetamol: a dose in 'mL' cannot be checked against the maximum for 500 mg tablet; prescribe in mg or "
+        "units of the form.", "HD.unit-not-checkable", label_source("paracetamol-500mg-tab", "dose"))]
     assert codes(run([item("salbutamol-100mcg-inhaler", dose=1, unit="tablet")])) == [
         ("HD", "warning", "HD.unit-not-checkable")]
+
+
+def test_an_item_that_cannot_be_checked_does_not_stop_the_check_of_the_next():
+    findings = run([item("paracetamol-500mg-tab", dose=5, unit="mL"), item("ibuprofen-400mg-tab", dose=800, unit="mg",
+                                                                          per_day=4)])
+    assert codes(findings) == [("HD", "warning", "HD.above-maximum"), ("HD", "warning", "HD.unit-not-checkable")]
 
 
 @pytest.mark.parametrize("drug_id, unit, expected_mg", [
@@ -402,6 +564,43 @@ def test_daily_dose_converts_units_and_counts_through_the_strength(drug_id, unit
 def test_two_drugs_of_one_class_or_ingredient_are_duplication_not_an_interaction(first, second, rule):
     for findings in (run([item(first), item(second)]), run([item(first)], active=[item(second)])):
         assert [(f.code, f.rule) for f in findings if f.code in ("TD", "DD")] == [("TD", rule)]
+
+
+@pytest.mark.parametrize("new, active, reported, message, rule, source", [
+    (["sertraline-50mg-tab", "fluoxetine-20mg-cap"], [], (),
+     "sertraline and fluoxetine duplicate therapy (both are ssri). Prescribe one of them.",
+     "TD.same-class", "drugs.yaml 2026.11.1: therapeutic_class ssri"),
+    (["ibuprofen-400mg-tab"], ["naproxen-220mg-tab"], (),
+     "ibuprofen and naproxen (active prescription) duplicate therapy (both are nsaid). The other is on an active "
+     "prescription: cancel it or state why both are needed.", "TD.same-class",
+     "drugs.yaml 2026.11.1: therapeutic_class nsaid"),
+    (["amoxicillin-clavulanate-500-125mg-tab"], [], ("Augmentin",),
+     "amoxicillin + clavulanic acid and amoxicillin + clavulanic acid ('Augmentin') duplicate therapy (both contain "
+     "amoxicillin, clavulanic acid). The patient reports taking it: make sure this replaces it rather than adds to "
+     "it.", "TD.same-ingredient", "drugs.yaml 2026.11.1: ingredients"),
+])
+def test_a_duplication_says_what_is_shared_and_what_to_do_about_the_other_drug(new, active, reported, message, rule,
+                                                                               source):
+    findings = run([item(d) for d in new], replace(ADULT, current_medications=reported),
+                   active=[item(d) for d in active])
+    assert [(f.severity, f.message, f.rule, f.source) for f in only("TD", findings)] == [
+        ("warning", message, rule, source)]
+
+
+def test_every_pair_of_duplicates_is_its_own_finding():
+    findings = run([item(d) for d in ("sertraline-50mg-tab", "amoxicillin-500mg-cap", "fluoxetine-20mg-cap",
+                                      "citalopram-20mg-tab")])
+    assert {f.drugs for f in only("TD", findings)} == {
+        ("sertraline-50mg-tab", "fluoxetine-20mg-cap"), ("sertraline-50mg-tab", "citalopram-20mg-tab"),
+        ("fluoxetine-20mg-cap", "citalopram-20mg-tab")}
+
+
+def test_a_reported_name_that_matches_several_strengths_is_one_duplication():
+    patient = replace(ADULT, current_medications=("aspirin", "ibuprofen"))
+    findings = run([item("aspirin-500mg-tab")], patient)
+    assert [(f.drugs, f.rule) for f in only("TD", findings)] == [
+        (("aspirin-500mg-tab", "aspirin-100mg-tab"), "TD.same-ingredient"),
+        (("aspirin-500mg-tab", "ibuprofen-200mg-tab"), "TD.same-class")]
 
 
 def test_a_drug_the_patient_already_takes_is_flagged_as_duplication():
@@ -442,6 +641,18 @@ def test_days_supply_beyond_the_policy_limit_warns_and_beyond_the_maximum_blocks
 def test_an_mx_finding_cites_the_jurisdictions_rule():
     finding = run([item("metformin-500mg-tab", days=10)])[0]
     assert "处方管理办法 第十九条" in finding.source and "state the reason" in finding.message
+
+
+def test_an_mx_finding_gives_the_days_and_the_limit_it_passes():
+    cn = get_policy("cn")
+    assert run([item("metformin-500mg-tab", days=10)]) == [Finding(
+        "MX", "warning", ("metformin-500mg-tab",),
+        "metformin: 10 days' supply is beyond the standard limit of 7 days; state the reason (e.g. a stable chronic "
+        "condition).", "MX.standard-limit", f"cn.days-supply-7: {cn.rule('cn.days-supply-7').citation}")]
+    assert run([item("metformin-500mg-tab", days=40)]) == [Finding(
+        "MX", "blocking", ("metformin-500mg-tab",),
+        "metformin: 40 days' supply is beyond the absolute maximum of 30 days.", "MX.absolute-maximum",
+        f"cn.days-supply-max-30: {cn.rule('cn.days-supply-max-30').citation}")]
 
 
 # ---- clinical cases ---------------------------------------------------------------------------------
@@ -523,6 +734,72 @@ def test_a_penicillin_allergy_gives_exactly_one_blocking_da_for_amoxicillin():
                            allergies=(Allergy("penicillin"),))
     safety = split(run([item("amoxicillin-500mg-cap", dose=500, unit="mg", per_day=3)], patient))
     assert [f["code"] for f in safety["blocking"]] == ["DA"] and safety["warnings"] == []
+
+
+# ---- rules the shipped data does not exercise yet, on a small formulary of its own ----------------
+
+def small_formulary(directory):
+    """Drugs in two allergy groups at once and a pair with two interaction rules: no shipped drug is either."""
+    def drug(drug_id, atc, groups, classes=()):
+        return {"id": drug_id, "generic_name": drug_id.split("-")[0], "strength": "1 mg", "strength_amount": 1,
+                "strength_unit": "mg", "form": "tablet", "route": "oral", "atc_code": atc, "rx_class": "rx",
+                "us_schedule": None, "cn_special_class": None, "therapeutic_class": drug_id.split("-")[0],
+                "interaction_classes": list(classes), "max_daily_dose_adult": {"amount": 10, "unit": "mg"},
+                "pregnancy": "none", "allergy_groups": groups,
+                "sources": {"atc": "REF", "legal": "REF", "dose": "REF", "pregnancy": "REF"}}
+
+    def group(severity, cross=()):
+        return {"label": "L", "terms": [], "member_severity": severity, "source": "REF",
+                "cross_reactivity": [{"group": g, "severity": s, "note": "n", "source": "REF"} for g, s in cross]}
+
+    def rule(rule_id, severity, **extra):
+        return {"id": rule_id, "between": ["aaa", "dees"], "severity": severity, "effect": "e", "management": "m",
+                "source": "REF", **extra}
+
+    groups = {"alphas": group("warning"), "betas": group("blocking"), "ones": group("blocking"),
+              "twos": group("blocking"), "exes": group("blocking", [("ones", "warning"), ("twos", "blocking")])}
+    for name, data in groups.items():
+        data["terms"] = [name]
+    rules = [rule("aaa-ddd-above-2-mg", "major", dose_condition={
+                 "ingredient": "aaa", "above": {"amount": 2, "unit": "mg"}, "otherwise": None}),
+             rule("aaa-ddd-any-dose", "moderate")]
+    files = {
+        "references.yaml": {"version": "1", "references": {"REF": "A reference"}},
+        "drugs.yaml": {"version": "1", "drugs": [drug("aaa-1mg-tab", "A01AA01", ["alphas", "betas"]),
+                                                 drug("ccc-1mg-tab", "A01AA03", ["ones", "twos"]),
+                                                 drug("ddd-1mg-tab", "A01AA04", [], ["dees"])]},
+        "interactions.yaml": {"version": "1", "classes": {"dees": {"description": "d", "source": "REF"}},
+                              "interactions": rules},
+        "allergy_terms.yaml": {"version": "1", "groups": groups},
+    }
+    for name, data in files.items():
+        (directory / name).write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_formulary(directory)
+
+
+def check_small(tmp_path, drug_ids, allergy=None):
+    patient = replace(ADULT, allergies=(Allergy(allergy),) if allergy else ())
+    items = [Item(d, Decimal(1), "tablet", Decimal(1), "oral", 7, 7) for d in drug_ids]
+    return check(formulary=small_formulary(tmp_path), patient=patient, items=items, today=TODAY,
+                 policy=get_policy("cn"))
+
+
+def test_a_drug_in_two_groups_the_patient_is_allergic_to_gets_the_more_severe_group(tmp_path):
+    findings = check_small(tmp_path, ["aaa-1mg-tab"], allergy="alphas and betas")
+    assert [(f.severity, f.rule, f.source) for f in findings] == [("blocking", "DA.group",
+                                                                   "allergy_terms.yaml 1 #betas: REF")]
+
+
+def test_of_two_cross_reactions_the_more_severe_is_reported(tmp_path):
+    findings = check_small(tmp_path, ["ccc-1mg-tab"], allergy="exes")
+    assert [(f.severity, f.rule, f.message) for f in findings] == [
+        ("blocking", "DA.group-cross-reactivity", "Documented allergy to exes: ccc (L) may cross-react with L. n")]
+
+
+def test_an_interaction_rule_that_does_not_apply_at_this_dose_does_not_hide_another_for_the_same_pair(tmp_path):
+    findings = check_small(tmp_path, ["aaa-1mg-tab", "ddd-1mg-tab"])
+    assert [(f.code, f.severity, f.source) for f in findings] == [
+        ("DD", "warning", "interactions.yaml 1 #aaa-ddd-any-dose: REF")]
 
 
 @pytest.mark.parametrize("born, expected", [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from consult.triage import RED_FLAGS, TriageReason, triage
+from consult.triage import INFANT_MESSAGE, PREGNANCY_MESSAGE, RED_FLAGS, TriageReason, triage
 
 
 def reasons(chief_complaint="", symptoms=(), age_years=35, pregnant=None, age_months=None):
@@ -58,6 +58,18 @@ def test_safe_visits_are_not_referred(text):
     assert reasons(text, symptoms=[text]) == []
 
 
+def test_a_typographic_apostrophe_reads_like_a_plain_one():
+    assert reasons("I can’t breathe lying down") == ["breathing-difficulty"]
+
+
+def test_nor_continues_a_negation_like_or():
+    assert reasons("no fever nor chest pain") == []
+
+
+def test_a_negation_reaches_a_short_list_only_so_a_symptom_further_on_still_refers():
+    assert reasons("no high fever last night or chest pain") == ["chest-pain"]
+
+
 @pytest.mark.parametrize("text", ["not sure if it is chest pain", "no idea why, chest pain", "no fever but chest pain",
                                   "没有发烧，胸痛"])
 def test_a_red_flag_near_but_not_negated_still_refers(text):
@@ -71,6 +83,12 @@ def test_a_red_flag_near_but_not_negated_still_refers(text):
 ])
 def test_bleeding_or_abdominal_pain_in_pregnancy_refers_offline(pregnant, text):
     assert "pregnancy-bleeding-or-pain" in reasons(text, pregnant=pregnant)
+
+
+def test_bleeding_in_pregnancy_says_where_to_go_now():
+    assert triage(chief_complaint="vaginal bleeding", symptoms=[], age_years=30, pregnant=True) == [
+        TriageReason("pregnancy-bleeding-or-pain", PREGNANCY_MESSAGE)]
+    assert PREGNANCY_MESSAGE.endswith("go to an emergency or obstetric department now.")
 
 
 @pytest.mark.parametrize("pregnant, text", [
@@ -88,7 +106,13 @@ def test_fever_in_an_infant_under_three_months_refers_offline(age_years, age_mon
     assert "infant-fever" in reasons(text, age_years=age_years, age_months=age_months)
 
 
-@pytest.mark.parametrize("age_years, age_months", [(0, 3), (0, 11), (2, 24), (35, None), (None, None)])
+def test_fever_in_an_infant_says_to_go_to_hospital_today():
+    assert triage(chief_complaint="fever", symptoms=[], age_years=0, pregnant=None, age_months=1) == [
+        TriageReason("infant-fever", INFANT_MESSAGE)]
+    assert INFANT_MESSAGE == "Fever in a baby under 3 months must be seen in person today: go to a hospital now."
+
+
+@pytest.mark.parametrize("age_years, age_months", [(0, 3), (0, 11), (2, 24), (1, None), (35, None), (None, None)])
 def test_fever_from_three_months_is_not_the_infant_red_flag(age_years, age_months):
     assert "infant-fever" not in reasons("fever", age_years=age_years, age_months=age_months)
 
@@ -106,3 +130,7 @@ def test_several_red_flags_give_one_reason_each_in_a_fixed_order():
 
 def test_empty_input_is_not_referred():
     assert reasons("", symptoms=["", "  "]) == []
+
+
+def test_a_missing_complaint_or_symptom_is_skipped_and_the_rest_still_checked():
+    assert reasons(None, symptoms=[None, "chest pain"]) == ["chest-pain"]
