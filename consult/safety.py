@@ -53,6 +53,7 @@ class Item:
     days_supply: int
     quantity: int
     refills: int = 0
+    supply_until: date | None = None  # a dispensed supply on the profile: its last day
 
 
 @dataclass(frozen=True)
@@ -337,13 +338,34 @@ def _distinct(medicines: Iterable[_Medicine]) -> list[_Medicine]:
     return distinct
 
 
-def _current(formulary: Formulary, names: Sequence[str]) -> list[_Medicine]:
-    medicines = []
+def _current(formulary: Formulary, names: Sequence[str]) -> tuple[list[_Medicine], list[str]]:
+    """The reported medicines the formulary knows, and the names it cannot match."""
+    medicines, unmatched = [], []
     for name in names:
-        for drug in formulary.find_by_name(name or ""):
+        found = formulary.find_by_name(name or "")
+        if not found and (name or "").strip():
+            unmatched.append(name.strip())
+        for drug in found:
             label = drug.generic_name if name.strip() == drug.id else f"{drug.generic_name} ('{name.strip()}')"
             medicines.append(_Medicine(drug, "current", label, None))
-    return medicines
+    return medicines, unmatched
+
+
+def _unscreened(formulary: Formulary, new: list[_Medicine], unmatched: Sequence[str]) -> list[Finding]:
+    """A reported medicine the formulary cannot match is screened by nobody: say so, never drop it."""
+    drugs = tuple(m.drug.id for m in _distinct(new))
+    names = ", ".join(m.drug.generic_name for m in _distinct(new))
+    return [Finding("DD", WARNING, drugs,
+                    f"Cannot screen '{name}' (a medicine the patient reports): the formulary does not know it. "
+                    f"Check it against {names} by hand (interactions, duplication, total dose).",
+                    "DD.unmatched-medicine", f"drugs.yaml {formulary.version}: names and synonyms")
+            for name in dict.fromkeys(unmatched)]
+
+
+def _active_label(drug: FormularyDrug, item: Item) -> str:
+    if item.supply_until is not None:
+        return f"{drug.generic_name} (dispensed, supply to {item.supply_until.isoformat()})"
+    return f"{drug.generic_name} (active prescription)"
 
 
 def _sort_key(finding: Finding):
@@ -354,8 +376,9 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
           today: date, policy: Policy) -> list[Finding]:
     """Every finding for prescribing `items` to this patient, most serious first, in a fixed order.
 
-    `active_items` are items of the patient's other active prescriptions; the patient's reported
-    current medications are matched by drug id or name. Only findings that involve a new item are
+    `active_items` are the prescribed items of the patient's active medication profile
+    (consult.profile); the patient's reported current medications are matched by drug id or name,
+    and one the formulary cannot match is a warning. Only findings that involve a new item are
     reported: what is already prescribed was checked when it was prescribed.
     """
     unknown = sorted({i.drug_id for i in items if i.drug_id not in formulary.drugs})
@@ -364,11 +387,13 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
     months = age_in_months(patient.birth_date, today)
     new = [_Medicine(formulary.drugs[i.drug_id], "new", formulary.drugs[i.drug_id].generic_name,
                      daily_dose_mg(formulary.drugs[i.drug_id], i)) for i in items]
-    active = [_Medicine(formulary.drugs[i.drug_id], "active", f"{formulary.drugs[i.drug_id].generic_name} "
-                        "(active prescription)", daily_dose_mg(formulary.drugs[i.drug_id], i))
+    active = [_Medicine(formulary.drugs[i.drug_id], "active", _active_label(formulary.drugs[i.drug_id], i),
+                        daily_dose_mg(formulary.drugs[i.drug_id], i))
               for i in active_items if i.drug_id in formulary.drugs]
-    others = active + _current(formulary, patient.current_medications)
-    findings = (_interactions(formulary, new, others) + _allergies(formulary, patient, new)
+    current, unmatched = _current(formulary, patient.current_medications)
+    others = active + current
+    findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
+                + _allergies(formulary, patient, new)
                 + _pregnancy(formulary, patient, new, months) + _ages(formulary, new, months)
                 + _doses(formulary, patient, items, months) + _duplications(formulary, new, others)
                 + _durations(formulary, policy, items))

@@ -149,8 +149,18 @@ def test_drugs_that_do_not_interact_give_no_dd(new, other):
     assert not [f for f in run([item(new)], active=[item(other)]) if f.code == "DD"]
 
 
-def test_an_unrecognised_current_medication_is_ignored():
-    assert run([item("paracetamol-500mg-tab")], replace(ADULT, current_medications=("vitamin D", ""))) == []
+def test_a_reported_medicine_the_formulary_cannot_match_is_a_warning_never_dropped():
+    findings = run([item("paracetamol-500mg-tab")], replace(ADULT, current_medications=("vitamin D", "", "vitamin D")))
+    assert codes(findings) == [("DD", "warning", "DD.unmatched-medicine")]
+    assert findings[0].drugs == ("paracetamol-500mg-tab",)
+    assert "Cannot screen 'vitamin D'" in findings[0].message
+
+
+def test_a_dispensed_supply_on_the_profile_is_named_with_its_last_day():
+    dispensed = replace(item("simvastatin-20mg-tab"), supply_until=date(2026, 11, 30))
+    findings = run([item("clarithromycin-500mg-tab")], active=[dispensed])
+    assert codes(findings) == [("DD", "blocking", "DD.interaction-table")]
+    assert "simvastatin (dispensed, supply to 2026-11-30)" in findings[0].message
 
 
 def test_simvastatin_with_amlodipine_is_major_above_20_mg_and_moderate_at_or_below():
