@@ -1,6 +1,7 @@
 """Safety checks as specifications: every DUR code flags its case and passes a safe one; every
 interaction in the table is flagged in both orders with its severity; and clinical cases."""
 
+import math
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -22,13 +23,17 @@ def born_years_ago(years: int, months: int = 0) -> date:
     return date(TODAY.year - years + month_index // 12, month_index % 12 + 1, 1)
 
 
-def item(drug_id: str, dose=None, unit=None, per_day=1, days=7, quantity=30, refills=0) -> Item:
+def item(drug_id: str, dose=None, unit=None, per_day=1, days=7, quantity=None, refills=0) -> Item:
+    """An item; its quantity is what the dose needs over the days supply unless stated."""
     drug = FORMULARY.drugs[drug_id]
     if unit is None:
         unit = "puff" if drug.strength_unit.endswith("/dose") else "tablet"
-    return Item(drug_id=drug_id, dose=Decimal(str(dose if dose is not None else 1)), dose_unit=unit,
-                frequency_per_day=Decimal(str(per_day)), route=drug.route, days_supply=days, quantity=quantity,
-                refills=refills)
+    dose = Decimal(str(dose if dose is not None else 1))
+    if quantity is None:
+        units = drug.units_per(unit)
+        quantity = math.ceil(dose * units * Decimal(str(per_day)) * days) if units else 30
+    return Item(drug_id=drug_id, dose=dose, dose_unit=unit, frequency_per_day=Decimal(str(per_day)),
+                route=drug.route, days_supply=days, quantity=quantity, refills=refills)
 
 
 def run(items, patient=ADULT, active=(), policy="cn"):
