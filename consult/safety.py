@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from consult.formulary import Formulary, FormularyDrug, Interaction, plain
+from consult.formulary.matching import is_negated_allergy
 from consult.policy import Policy, days_supply_rules
 
 BLOCKING, WARNING = "blocking", "warning"
@@ -178,6 +179,14 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
                        "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
     crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
                for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
+    severe = (allergy.severity == "severe"
+              or formulary.is_severe_reaction(f"{allergy.substance} {allergy.reaction or ''}"))
+    shared = [c for c in formulary.side_chains_of_allergy(match) if c.ingredients & set(drug.ingredients)]
+    if crosses and severe and shared:
+        return Finding("DA", BLOCKING, (drug.id,),
+                       f"{named}, a severe reaction: {drug.generic_name} shares {shared[0].label}; do not give "
+                       "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                       "DA.side-chain", f"allergy_terms.yaml {formulary.version} #{shared[0].id}: {shared[0].source}")
     if crosses:
         group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
         target = formulary.allergy_groups[cross.group].label
@@ -190,7 +199,16 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
 
 def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
     allergies = [a if isinstance(a, Allergy) else Allergy(str(a)) for a in patient.allergies]
+    allergies = [a for a in allergies if (a.substance or "").strip() and not is_negated_allergy(a.substance)]
     findings = []
+    for allergy in allergies:
+        if not formulary.match_allergy(allergy.substance) and not formulary.is_non_drug_allergen(allergy.substance):
+            drugs = _distinct(new)
+            findings.append(Finding(
+                "DA", WARNING, tuple(m.drug.id for m in drugs),
+                f"Cannot match the recorded allergy '{allergy.substance.strip()}' to any drug or class the "
+                f"formulary knows: check it against {', '.join(m.drug.generic_name for m in drugs)} by hand.",
+                "DA.unmatched-allergy", f"allergy_terms.yaml {formulary.version}: terms, side chains and not_drugs"))
     for medicine in _distinct(new):
         for allergy in allergies:
             finding = _allergy_finding(formulary, medicine.drug, allergy)

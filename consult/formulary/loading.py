@@ -12,7 +12,7 @@ import yaml
 from consult.formulary.matching import normalise
 from consult.formulary.model import (
     LIMIT_PERIODS, MASS_IN_MG, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
-    IngredientLimits, Interaction, InteractionClass, MinAge, OlderAdultAdvice, pair_key,
+    IngredientLimits, Interaction, InteractionClass, MinAge, OlderAdultAdvice, SideChain, pair_key,
 )
 
 DATA_DIR = Path(__file__).parent
@@ -308,6 +308,21 @@ def _load_allergy_groups(data: dict, references: dict) -> dict[str, AllergyGroup
     return groups
 
 
+def _load_allergy_extras(data: dict, groups: dict[str, AllergyGroup], references: dict):
+    """allergy_terms.yaml's optional side_chains, severe_reactions and not_drugs."""
+    chains = []
+    for chain_id, row in (data.get("side_chains") or {}).items():
+        check = _Row(ALLERGY_FILE, f"side chain {chain_id!r}", references)
+        check.that(isinstance(row, dict) and set(row) == {"label", "ingredients", "groups", "source"},
+                   "needs label, ingredients, groups and source")
+        unknown = [g for g in check.strings(row, "groups") if g not in groups]
+        check.that(not unknown, f"unknown group(s) {', '.join(unknown)}")
+        chains.append(SideChain(chain_id, check.text(row, "label"), frozenset(check.strings(row, "ingredients")),
+                                frozenset(row["groups"]), check.source(row.get("source"), "source")))
+    check = _Row(ALLERGY_FILE, "top level", references)
+    return tuple(chains), check.strings(data, "severe_reactions"), check.strings(data, "not_drugs")
+
+
 def _load_interactions(data: dict, drugs: dict[str, FormularyDrug], references: dict):
     classes: dict[str, InteractionClass] = {}
     raw_classes = data.get("classes")
@@ -410,6 +425,7 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
     drugs = _load_drugs(files[DRUGS_FILE], references)
     ingredient_limits = _load_ingredient_limits(files[DRUGS_FILE], drugs, references)
     groups = _load_allergy_groups(files[ALLERGY_FILE], references)
+    side_chains, severe_reactions, not_drugs = _load_allergy_extras(files[ALLERGY_FILE], groups, references)
     for drug in drugs.values():
         unknown = [g for g in drug.allergy_groups if g not in groups]
         if unknown:
@@ -423,7 +439,8 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
     return Formulary(version=version, references=dict(references), drugs=drugs, interaction_classes=classes,
                      interactions=interactions, allergy_groups=groups, pairs=pairs,
                      ingredient_allergy_groups={k: frozenset(v) for k, v in ingredient_groups.items()},
-                     ingredient_limits=ingredient_limits)
+                     ingredient_limits=ingredient_limits, side_chains=side_chains,
+                     severe_reaction_terms=severe_reactions, non_drug_allergens=not_drugs)
 
 
 @functools.lru_cache(maxsize=1)

@@ -181,6 +181,18 @@ class AllergyGroup:
 
 
 @dataclass(frozen=True)
+class SideChain:
+    """Beta-lactams sharing an R1 side chain; `groups`: an allergy naming one of these classes as a
+    whole is taken to include the side chain's members."""
+
+    id: str
+    label: str
+    ingredients: frozenset[str]
+    groups: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True)
 class AllergyMatch:
     """What a free-text allergy names: ingredients and allergy groups."""
 
@@ -202,6 +214,24 @@ class Formulary:
     pairs: dict[tuple[str, str], tuple[Interaction, ...]]  # (id, id) sorted → rules, most severe first
     ingredient_allergy_groups: dict[str, frozenset[str]]
     ingredient_limits: dict[str, IngredientLimits]
+    side_chains: tuple[SideChain, ...] = ()
+    severe_reaction_terms: tuple[str, ...] = ()
+    non_drug_allergens: tuple[str, ...] = ()
+
+    def is_severe_reaction(self, text: str) -> bool:
+        """Does the text name a severe reaction (anaphylaxis, angioedema, SJS/TEN, DRESS…)?"""
+        normal = normalise(text or "")
+        return any(occurrences(normal_name(t), normal) for t in self.severe_reaction_terms)
+
+    def is_non_drug_allergen(self, text: str) -> bool:
+        normal = normalise(text or "")
+        return any(occurrences(normal_name(t), normal) for t in self.non_drug_allergens)
+
+    def side_chains_of_allergy(self, match: "AllergyMatch") -> list[SideChain]:
+        """The side chains an allergy names: through its ingredient, or through its class when it names
+        no ingredient (the culprit is unknown)."""
+        return [c for c in self.side_chains
+                if c.ingredients & match.ingredients or (not match.ingredients and c.groups & match.groups)]
 
     def interactions_between(self, drug_id_a: str, drug_id_b: str) -> list[Interaction]:
         """Every interaction rule covering these two drugs, in either order, most severe first."""
