@@ -1,28 +1,38 @@
 """Prescription safety checks (NCPDP DUR codes) over plain data: deterministic findings, no DB, no Flask.
 
-DD drug–drug interaction · DA drug–allergy · TD therapeutic duplication · HD high dose ·
-PG pregnancy · PA patient age · MX duration beyond the jurisdiction's limit. A blocking finding
+DD drug–drug interaction · DA drug–allergy · TD therapeutic duplication · HD high dose (per
+ingredient, over the new items and the active medication profile) · EX excessive quantity ·
+PG pregnancy · PA patient age (minimum ages; AGS Beers Criteria from 65) · MX duration beyond the
+jurisdiction's limit. A blocking finding
 stops signing; a warning needs the prescriber's written reason. Every finding names the rule
 that raised it and the data source behind it, and never the patient.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Iterable, Sequence
 
 from consult.formulary import Formulary, FormularyDrug, Interaction, plain
+from consult.formulary.matching import is_negated_allergy
 from consult.policy import Policy, days_supply_rules
 
 BLOCKING, WARNING = "blocking", "warning"
-CODES = ("DD", "DA", "PG", "PA", "HD", "TD", "MX")  # the order findings are listed in
+CODES = ("DD", "DA", "PG", "PA", "HD", "EX", "TD", "MX")  # the order findings are listed in
 ADULT_YEARS = 18
 # Under 12 a weight-based maximum needs the weight; from 12 most labels give adult doses (BNF, FDA).
 WEIGHT_REQUIRED_UNDER_YEARS = 12
 # Pregnancy cannot be excluded for a patient who is not male, aged 12–55, whose status is unknown.
 CHILDBEARING_YEARS = (12, 55)
+# A quantity more than this many times what the dose needs over the days supply is flagged (EX):
+# room for a pack size and as-needed doses, not for a second supply nobody asked for.
+QUANTITY_TOLERANCE = 2
+# A weekly drug given this many times a week or more is not weekly: twice a week, every other day,
+# daily. (1.5, not 1: a frequency of 1/7 stored to two decimals reads 0.98–1.05 times a week.)
+WEEKLY_DOSES_TOO_MANY = Decimal("1.5")
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Item:
     days_supply: int
     quantity: int
     refills: int = 0
+    supply_until: date | None = None  # a dispensed supply on the profile: its last day
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class _Medicine:
     drug: FormularyDrug
     origin: str  # new, active, current
     label: str  # how messages name it
-    mg_per_day: Decimal | None
+    mg_per_day: dict[str, Decimal] | None  # of each ingredient; None when the dose is unknown
 
 
 def age_in_months(birth_date: date | None, today: date) -> int | None:
@@ -95,6 +106,21 @@ def daily_dose_mg(drug: FormularyDrug, item: Item) -> Decimal | None:
     return _decimal(item.dose) * per_unit * _decimal(item.frequency_per_day)
 
 
+def ingredient_mg_per_day(drug: FormularyDrug, item: Item) -> dict[str, Decimal] | None:
+    """mg a day of each ingredient (a dose in mg of a combination is of its first-named ingredient)."""
+    first = daily_dose_mg(drug, item)
+    if first is None:
+        return None
+    return {ingredient: first if n == 0 else first * amount / drug.amounts[0]
+            for n, (ingredient, amount) in enumerate(zip(drug.ingredients, drug.amounts))}
+
+
+def units_per_day(drug: FormularyDrug, item: Item) -> Decimal | None:
+    """Tablets, capsules, puffs or mL of the product a day; None if the dose unit cannot be converted."""
+    units = drug.units_per(item.dose_unit)
+    return None if units is None else _decimal(item.dose) * units * _decimal(item.frequency_per_day)
+
+
 def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
@@ -110,7 +136,8 @@ def _interaction_severity(rule: Interaction, a: _Medicine, b: _Medicine) -> str 
     if condition is None:
         return rule.severity
     holder = a if condition.ingredient in a.drug.ingredients else b
-    if holder.mg_per_day is not None and holder.mg_per_day <= condition.above.mg_per_day():
+    mg = None if holder.mg_per_day is None else holder.mg_per_day.get(condition.ingredient)
+    if mg is not None and mg <= condition.above.mg_per_day():
         return condition.otherwise
     return rule.severity  # above the threshold, or the dose is not known
 
@@ -152,6 +179,14 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
                        "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
     crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
                for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
+    severe = (allergy.severity == "severe"
+              or formulary.is_severe_reaction(f"{allergy.substance} {allergy.reaction or ''}"))
+    shared = [c for c in formulary.side_chains_of_allergy(match) if c.ingredients & set(drug.ingredients)]
+    if crosses and severe and shared:
+        return Finding("DA", BLOCKING, (drug.id,),
+                       f"{named}, a severe reaction: {drug.generic_name} shares {shared[0].label}; do not give "
+                       "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                       "DA.side-chain", f"allergy_terms.yaml {formulary.version} #{shared[0].id}: {shared[0].source}")
     if crosses:
         group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
         target = formulary.allergy_groups[cross.group].label
@@ -164,7 +199,16 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
 
 def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
     allergies = [a if isinstance(a, Allergy) else Allergy(str(a)) for a in patient.allergies]
+    allergies = [a for a in allergies if (a.substance or "").strip() and not is_negated_allergy(a.substance)]
     findings = []
+    for allergy in allergies:
+        if not formulary.match_allergy(allergy.substance) and not formulary.is_non_drug_allergen(allergy.substance):
+            drugs = _distinct(new)
+            findings.append(Finding(
+                "DA", WARNING, tuple(m.drug.id for m in drugs),
+                f"Cannot match the recorded allergy '{allergy.substance.strip()}' to any drug or class the "
+                f"formulary knows: check it against {', '.join(m.drug.generic_name for m in drugs)} by hand.",
+                "DA.unmatched-allergy", f"allergy_terms.yaml {formulary.version}: terms, side chains and not_drugs"))
     for medicine in _distinct(new):
         for allergy in allergies:
             finding = _allergy_finding(formulary, medicine.drug, allergy)
@@ -201,7 +245,14 @@ def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]
 
 def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> list[Finding]:
     findings = []
+    years = None if months is None else months // 12
     for drug in (m.drug for m in _distinct(new)):
+        older = drug.older_adults
+        if older is not None and years is not None and years >= older.from_age_years:
+            findings.append(Finding("PA", WARNING, (drug.id,),
+                                    f"{drug.generic_name} in a patient aged {older.from_age_years} or over: "
+                                    f"{older.advice}", "PA.older-adult",
+                                    f"drugs.yaml {formulary.version} #{drug.id}: {older.source}"))
         if drug.min_age is None:
             continue
         source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('age')}"
@@ -216,21 +267,18 @@ def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> lis
     return findings
 
 
-# ---- HD: daily dose --------------------------------------------------------------------
+# ---- HD: daily dose, per ingredient ------------------------------------------------------
 
-def _limit_mg(drug: FormularyDrug, months: int | None, weight_kg: Decimal | None):
+def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | None):
     """(mg a day, what it is) for this patient, ("weight", …) when a weight is needed, or None."""
-    adult = drug.max_daily_dose_adult
     if adult is None:
         return None
     years = None if months is None else months // 12
     limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
     if adult.per_kg and weight_kg is None:
         return ("weight", f"adult maximum {adult}")
-    elderly = drug.max_daily_dose_elderly
     if elderly and years is not None and years >= elderly.from_age_years:
         limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
-    child = drug.max_daily_dose_child
     if child and years is not None and years < ADULT_YEARS:
         if child.per_kg and weight_kg is None:
             if years < WEIGHT_REQUIRED_UNDER_YEARS:
@@ -241,41 +289,134 @@ def _limit_mg(drug: FormularyDrug, months: int | None, weight_kg: Decimal | None
     return min(limits, key=lambda limit: limit[0])
 
 
-def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], months: int | None):
+def _child_unverifiable(drug: FormularyDrug, months: int | None) -> bool:
+    """A child's dose of a drug whose sources give no child maximum and no minimum age: the adult
+    maximum says nothing about a child, so the dose cannot be checked."""
+    return (months is not None and months // 12 < ADULT_YEARS and drug.max_daily_dose_adult is not None
+            and drug.max_daily_dose_child is None and drug.min_age is None)
+
+
+def _amount(mg: Decimal, weekly: bool) -> str:
+    return f"{_mg(mg * 7)} a week" if weekly else f"{_mg(mg)} a day"
+
+
+def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
+    findings = []
+    limit = drug.max_daily_dose_adult
+    weekly_doses = _decimal(item.frequency_per_day) * 7
+    if limit is not None and limit.period == "week" and weekly_doses >= WEEKLY_DOSES_TOO_MANY:
+        if _decimal(item.frequency_per_day) >= 1:
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
+                                    "Daily dosing in error has caused fatal toxicity.",
+                                    "HD.weekly-drug-dosed-daily", source))
+        else:
+            findings.append(Finding("HD", WARNING, (drug.id,),
+                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it "
+                                    f"{plain(weekly_doses.quantize(Decimal('0.1')))} times a week (every other day "
+                                    "or twice weekly in error has caused fatal toxicity).",
+                                    "HD.weekly-drug-dosed-too-often", source))
+    units = units_per_day(drug, item)
+    if units is not None and units > 0:
+        needed = math.ceil(units * item.days_supply)
+        if item.quantity > QUANTITY_TOLERANCE * needed:
+            findings.append(Finding("EX", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: a quantity of {item.quantity} is far beyond the "
+                                    f"{needed} the dose needs over {item.days_supply} days; correct the quantity "
+                                    "or the days supply.", "EX.quantity-beyond-days-supply",
+                                    f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))
+    return findings
+
+
+def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], active_items: Sequence[Item],
+           months: int | None):
     weight = None if patient.weight_kg in (None, 0) else _decimal(patient.weight_kg)
-    findings, totals = [], {}
+    findings = []
+    totals: dict[str, Decimal] = {}  # ingredient → mg a day over the new items and the profile
+    on_profile: dict[str, Decimal] = {}
+    new_by_ingredient: dict[str, list[FormularyDrug]] = {}  # in the order the items name them
     for item in items:
         drug = formulary.drugs[item.drug_id]
         source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"
-        mg = daily_dose_mg(drug, item)
-        if mg is None:
+        findings += _schedule_and_quantity(formulary, drug, item, source)
+        amounts = ingredient_mg_per_day(drug, item)
+        if amounts is None:
             findings.append(Finding("HD", WARNING, (drug.id,),
                                     f"{drug.generic_name}: a dose in '{item.dose_unit}' cannot be checked against "
                                     f"the maximum for {drug.strength} {drug.form}; prescribe in mg or units of "
                                     "the form.", "HD.unit-not-checkable", source))
             continue
-        totals[drug.id] = totals.get(drug.id, Decimal(0)) + mg
-        limit = drug.max_daily_dose_adult
-        if limit is not None and limit.period == "week" and _decimal(item.frequency_per_day) >= 1:
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
-                                    "Daily dosing in error has caused fatal toxicity.",
-                                    "HD.weekly-drug-dosed-daily", source))
-    for drug_id, mg in totals.items():
-        drug = formulary.drugs[drug_id]
-        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"
-        limit = _limit_mg(drug, months, weight)
-        if limit is None:
-            continue
-        if limit[0] == "weight":
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: the {limit[1]} depends on body weight, which is not "
-                                    "recorded; record the weight to check the dose.", "HD.weight-needed", source))
-        elif mg > limit[0]:
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: {_mg(mg)} a day is above the {limit[1]} "
-                                    f"({_mg(limit[0])} a day).", "HD.above-maximum", source))
+        for ingredient, mg in amounts.items():
+            totals[ingredient] = totals.get(ingredient, Decimal(0)) + mg
+            holders = new_by_ingredient.setdefault(ingredient, [])
+            if drug not in holders:
+                holders.append(drug)
+    for item in active_items:
+        drug = formulary.drugs.get(item.drug_id)
+        amounts = ingredient_mg_per_day(drug, item) if drug else None
+        for ingredient, mg in (amounts or {}).items():
+            if ingredient in new_by_ingredient:
+                totals[ingredient] += mg
+                on_profile[ingredient] = on_profile.get(ingredient, Decimal(0)) + mg
+    unverifiable = set()
+    for drugs in new_by_ingredient.values():
+        for drug in drugs:
+            if _child_unverifiable(drug, months) and drug.id not in unverifiable:
+                unverifiable.add(drug.id)
+                findings.append(Finding(
+                    "HD", BLOCKING, (drug.id,),
+                    f"{drug.generic_name}: cannot verify the dose for a child: its sources give no child maximum "
+                    "and no minimum age, and the adult maximum does not apply to children.",
+                    "HD.child-dose-unverifiable", f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
+    for ingredient, drugs in new_by_ingredient.items():
+        findings += _ingredient_dose(formulary, ingredient, drugs, totals[ingredient], on_profile.get(ingredient),
+                                     months, weight, unverifiable)
     return findings
+
+
+def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, weight, unverifiable):
+    """The total of one ingredient against the strictest limit that applies: those of the new products
+    naming it first (their own limit is of that ingredient) and the ingredient's own limits."""
+    candidates = []  # (limit or "weight", what, weekly, source)
+    for drug in drugs:
+        if drug.ingredients[0] != ingredient or drug.id in unverifiable:
+            continue
+        limit = _limit_mg(drug.max_daily_dose_adult, drug.max_daily_dose_child, drug.max_daily_dose_elderly,
+                          months, weight)
+        if limit is not None:
+            candidates.append((*limit, drug.max_daily_dose_adult.period == "week",
+                               f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
+    own = formulary.ingredient_limits.get(ingredient)
+    if own is not None:
+        limit = _limit_mg(own.adult, own.child, None, months, weight)
+        if limit is not None:
+            candidates.append((*limit, own.adult.period == "week",
+                               f"drugs.yaml {formulary.version} ingredient_limits #{ingredient}: {own.source}"))
+    ids = tuple(d.id for d in drugs)
+    findings = []
+    needs_weight = [c for c in candidates if c[0] == "weight"]
+    if needs_weight:
+        _, what, _, source = needs_weight[0]
+        findings.append(Finding("HD", WARNING, ids,
+                                f"{_name(ingredient, drugs)}: the {what} depends on body weight, which is not "
+                                "recorded; record the weight to check the dose.", "HD.weight-needed", source))
+    numeric = [c for c in candidates if c[0] != "weight"]
+    if numeric:
+        limit, what, weekly, source = min(numeric, key=lambda c: c[0])
+        if total > limit:
+            profile = (f", {_amount(from_profile, weekly)} of it from the active medication profile"
+                       if from_profile else "")
+            findings.append(Finding("HD", WARNING, ids,
+                                    f"{_name(ingredient, drugs)}: {_amount(total, weekly)}{profile} is above the "
+                                    f"{what} ({_amount(limit, weekly)}).", "HD.above-maximum", source))
+    return findings
+
+
+def _name(ingredient: str, drugs: Sequence[FormularyDrug]) -> str:
+    """How a dose message names an ingredient: the drug's name when it is the drug's only ingredient."""
+    if len(drugs) == 1 and drugs[0].ingredients == (ingredient,):
+        return drugs[0].generic_name
+    return ingredient
 
 
 # ---- TD: therapeutic duplication ---------------------------------------------------------
@@ -337,13 +478,34 @@ def _distinct(medicines: Iterable[_Medicine]) -> list[_Medicine]:
     return distinct
 
 
-def _current(formulary: Formulary, names: Sequence[str]) -> list[_Medicine]:
-    medicines = []
+def _current(formulary: Formulary, names: Sequence[str]) -> tuple[list[_Medicine], list[str]]:
+    """The reported medicines the formulary knows, and the names it cannot match."""
+    medicines, unmatched = [], []
     for name in names:
-        for drug in formulary.find_by_name(name or ""):
+        found = formulary.find_by_name(name or "")
+        if not found and (name or "").strip():
+            unmatched.append(name.strip())
+        for drug in found:
             label = drug.generic_name if name.strip() == drug.id else f"{drug.generic_name} ('{name.strip()}')"
             medicines.append(_Medicine(drug, "current", label, None))
-    return medicines
+    return medicines, unmatched
+
+
+def _unscreened(formulary: Formulary, new: list[_Medicine], unmatched: Sequence[str]) -> list[Finding]:
+    """A reported medicine the formulary cannot match is screened by nobody: say so, never drop it."""
+    drugs = tuple(m.drug.id for m in _distinct(new))
+    names = ", ".join(m.drug.generic_name for m in _distinct(new))
+    return [Finding("DD", WARNING, drugs,
+                    f"Cannot screen '{name}' (a medicine the patient reports): the formulary does not know it. "
+                    f"Check it against {names} by hand (interactions, duplication, total dose).",
+                    "DD.unmatched-medicine", f"drugs.yaml {formulary.version}: names and synonyms")
+            for name in dict.fromkeys(unmatched)]
+
+
+def _active_label(drug: FormularyDrug, item: Item) -> str:
+    if item.supply_until is not None:
+        return f"{drug.generic_name} (dispensed, supply to {item.supply_until.isoformat()})"
+    return f"{drug.generic_name} (active prescription)"
 
 
 def _sort_key(finding: Finding):
@@ -354,8 +516,9 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
           today: date, policy: Policy) -> list[Finding]:
     """Every finding for prescribing `items` to this patient, most serious first, in a fixed order.
 
-    `active_items` are items of the patient's other active prescriptions; the patient's reported
-    current medications are matched by drug id or name. Only findings that involve a new item are
+    `active_items` are the prescribed items of the patient's active medication profile
+    (consult.profile); the patient's reported current medications are matched by drug id or name,
+    and one the formulary cannot match is a warning. Only findings that involve a new item are
     reported: what is already prescribed was checked when it was prescribed.
     """
     unknown = sorted({i.drug_id for i in items if i.drug_id not in formulary.drugs})
@@ -363,14 +526,16 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
         raise ValueError(f"not in the formulary: {', '.join(unknown)}")
     months = age_in_months(patient.birth_date, today)
     new = [_Medicine(formulary.drugs[i.drug_id], "new", formulary.drugs[i.drug_id].generic_name,
-                     daily_dose_mg(formulary.drugs[i.drug_id], i)) for i in items]
-    active = [_Medicine(formulary.drugs[i.drug_id], "active", f"{formulary.drugs[i.drug_id].generic_name} "
-                        "(active prescription)", daily_dose_mg(formulary.drugs[i.drug_id], i))
+                     ingredient_mg_per_day(formulary.drugs[i.drug_id], i)) for i in items]
+    active = [_Medicine(formulary.drugs[i.drug_id], "active", _active_label(formulary.drugs[i.drug_id], i),
+                        ingredient_mg_per_day(formulary.drugs[i.drug_id], i))
               for i in active_items if i.drug_id in formulary.drugs]
-    others = active + _current(formulary, patient.current_medications)
-    findings = (_interactions(formulary, new, others) + _allergies(formulary, patient, new)
+    current, unmatched = _current(formulary, patient.current_medications)
+    others = active + current
+    findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
+                + _allergies(formulary, patient, new)
                 + _pregnancy(formulary, patient, new, months) + _ages(formulary, new, months)
-                + _doses(formulary, patient, items, months) + _duplications(formulary, new, others)
+                + _doses(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)
                 + _durations(formulary, policy, items))
     return sorted(dict.fromkeys(findings), key=_sort_key)
 

@@ -1,9 +1,11 @@
 """Safety screening of stored prescriptions: the patient's record and prescriptions, run through consult.safety.
 
 Here the database meets the pure checks: the patient's row becomes PatientFacts, prescription
-items become safety Items, and the patient's other active prescriptions are read alongside.
+items become safety Items, and the patient's active medication profile (consult.profile) is read
+alongside.
 """
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,11 +15,9 @@ from consult import safety
 from consult.formulary import get_formulary
 from consult.models import Patient, Prescription, PrescriptionItem
 from consult.policy import get_policy
+from consult.profile import active_medication_profile
 from core.db import utcnow
 from core.errors import DomainError
-
-# Prescriptions whose items the patient takes or may soon take: new items are checked against them.
-ACTIVE = ("pending_review", "approved")
 
 
 class SafetyCheckFailed(DomainError):
@@ -52,16 +52,14 @@ def safety_item(item) -> safety.Item:
 
 def check_safety(*, session: Session, patient: Patient, items, policy_name: str,
                  exclude_prescription_id: str | None = None) -> dict:
-    """Findings for `items` against the patient's record and other active prescriptions."""
-    others = select(PrescriptionItem).join(Prescription).where(
-        Prescription.patient_id == patient.id, Prescription.status.in_(ACTIVE))
-    if exclude_prescription_id:
-        others = others.where(Prescription.id != exclude_prescription_id)
+    """Findings for `items` against the patient's record and active medication profile."""
+    today = utcnow().date()
+    profile = active_medication_profile(session=session, patient_id=patient.id, today=today,
+                                        exclude_prescription_id=exclude_prescription_id)
     findings = safety.check(
-        formulary=get_formulary(), patient=patient_facts(patient),
-        items=[safety_item(i) for i in items],
-        active_items=[safety_item(i) for i in session.scalars(others)],
-        today=utcnow().date(), policy=get_policy(policy_name))
+        formulary=get_formulary(), patient=replace(patient_facts(patient), current_medications=profile.reported),
+        items=[safety_item(i) for i in items], active_items=profile.items,
+        today=today, policy=get_policy(policy_name))
     return safety.split(findings)
 
 

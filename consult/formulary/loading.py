@@ -11,8 +11,8 @@ import yaml
 
 from consult.formulary.matching import normalise
 from consult.formulary.model import (
-    LIMIT_PERIODS, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
-    Interaction, InteractionClass, MinAge, pair_key,
+    LIMIT_PERIODS, MASS_IN_MG, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
+    IngredientLimits, Interaction, InteractionClass, MinAge, OlderAdultAdvice, SideChain, pair_key,
 )
 
 DATA_DIR = Path(__file__).parent
@@ -39,8 +39,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_unit", "form", "route", "atc_code",
                "rx_class", "us_schedule", "cn_special_class", "therapeutic_class", "max_daily_dose_adult",
                "pregnancy", "allergy_groups", "sources")
-OPTIONAL_DRUG_FIELDS = ("ingredients", "synonyms", "interaction_classes", "max_daily_dose_child",
-                        "max_daily_dose_elderly", "min_age", "pregnancy_note")
+OPTIONAL_DRUG_FIELDS = ("ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
+                        "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note")
 REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
 
 
@@ -128,7 +128,7 @@ class _Row:
 
     def dose_limit(self, value, what: str, *, elderly: bool = False) -> DoseLimit:
         self.that(isinstance(value, dict), f"{what} must be a mapping with amount and unit")
-        allowed = {"amount", "unit", "per", "from_age_years"} if elderly else {"amount", "unit", "per"}
+        allowed = {"amount", "unit", "per", "cap"} | ({"from_age_years"} if elderly else set())
         self.that(set(value) <= allowed, f"{what}: unexpected keys {sorted(set(value) - allowed)}")
         self.that("amount" in value, f"{what}: missing amount")
         amount = self.number(value["amount"], f"{what} amount")
@@ -137,7 +137,20 @@ class _Row:
         self.that(period in LIMIT_PERIODS, f"{what}: per {period!r} is not one of {', '.join(LIMIT_PERIODS)}")
         self.that(not elderly or (isinstance(from_age, int) and 18 <= from_age <= 100),
                   f"{what} needs from_age_years between 18 and 100")
-        return DoseLimit(amount, unit, period, from_age)
+        cap = value.get("cap")
+        if cap is not None:
+            self.that(unit.endswith("/kg"), f"{what}: only a per-kg limit has a cap")
+            self.that(isinstance(cap, dict) and set(cap) == {"amount", "unit"} and cap["unit"] in MASS_IN_MG,
+                      f"{what}: cap needs an amount and a unit of mass")
+            cap = self.number(cap["amount"], f"{what} cap") * MASS_IN_MG[cap["unit"]]
+        return DoseLimit(amount, unit, period, from_age, cap)
+
+    def older_adults(self, value) -> OlderAdultAdvice:
+        self.that(isinstance(value, dict) and set(value) == {"from_age_years", "advice", "source"}
+                  and isinstance(value["from_age_years"], int) and 60 <= value["from_age_years"] <= 100,
+                  "older_adults needs from_age_years (60–100), advice and source")
+        return OlderAdultAdvice(value["from_age_years"], self.text(value, "advice"),
+                                self.source(value["source"], "older_adults source"))
 
 
 def _drug(check: _Row, row: dict) -> FormularyDrug:
@@ -186,19 +199,34 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         check.that(min_age.get("severity") in FINDING_SEVERITIES, "min_age severity must be blocking or warning")
         min_age = MinAge(months, min_age["severity"], check.text(min_age, "reason"))
 
+    ingredients = check.strings(row, "ingredients") or (generic,)
+    strength_amount = check.number(row["strength_amount"], "strength_amount")
+    in_mg = MASS_IN_MG[unit.partition("/")[0]]
+    amounts = row.get("amounts")
+    if len(ingredients) > 1 or amounts is not None:
+        # A combination states every ingredient's amount per unit, so each can be totalled and limited.
+        check.that(isinstance(amounts, dict) and list(amounts) == list(ingredients),
+                   "a combination needs `amounts`: each ingredient, in order, with its amount per unit")
+        amounts = tuple(check.number(amounts[i], f"amounts.{i}") * in_mg for i in ingredients)
+        check.that(amounts[0] == strength_amount * in_mg, "amounts: the first ingredient's amount is the strength")
+    else:
+        amounts = (strength_amount * in_mg,)
+    older = row.get("older_adults")
+
     sources = row["sources"]
     check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
     absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
     return FormularyDrug(
-        id=row["id"], generic_name=generic, ingredients=check.strings(row, "ingredients") or (generic,),
+        id=row["id"], generic_name=generic, ingredients=ingredients, amounts=amounts,
         synonyms=check.strings(row, "synonyms"), strength=check.text(row, "strength"),
-        strength_amount=check.number(row["strength_amount"], "strength_amount"), strength_unit=unit,
+        strength_amount=strength_amount, strength_unit=unit,
         form=row["form"], route=row["route"], atc_code=atc, rx_class=rx_class, us_schedule=schedule,
         cn_special_class=special, therapeutic_class=row["therapeutic_class"],
         interaction_classes=check.strings(row, "interaction_classes"), max_daily_dose_adult=adult,
         max_daily_dose_not_established=not_established, max_daily_dose_child=child,
-        max_daily_dose_elderly=elderly, min_age=min_age, pregnancy=row["pregnancy"],
+        max_daily_dose_elderly=elderly, min_age=min_age,
+        older_adults=check.older_adults(older) if older is not None else None, pregnancy=row["pregnancy"],
         pregnancy_note=row.get("pregnancy_note"), allergy_groups=check.strings(row, "allergy_groups"),
         sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())))
 
@@ -222,6 +250,32 @@ def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:
             _Row(DRUGS_FILE, f"drug {drug.id!r}", references).that(
                 owner == drug.generic_name, f"the name {name!r} also names {owner!r}: ambiguous")
     return drugs
+
+
+def _load_ingredient_limits(data: dict, drugs: dict[str, FormularyDrug], references: dict):
+    """`ingredient_limits:` in drugs.yaml: the limits of an ingredient wherever it is, which every
+    ingredient a product's own limit does not cover (a combination's second part) must have."""
+    rows = data.get("ingredient_limits") or {}
+    if not isinstance(rows, dict):
+        raise FormularyError(f"{DRUGS_FILE}: `ingredient_limits:` must map ingredients to limits")
+    known = {i for d in drugs.values() for i in d.ingredients}
+    limits = {}
+    for ingredient, row in rows.items():
+        check = _Row(DRUGS_FILE, f"ingredient_limits {ingredient!r}", references)
+        check.that(ingredient in known, "no drug contains this ingredient")
+        check.that(isinstance(row, dict) and set(row) <= {"max_daily_dose_adult", "max_daily_dose_child", "source"}
+                   and "max_daily_dose_adult" in row, "needs max_daily_dose_adult, optional max_daily_dose_child, "
+                                                      "and a source")
+        child = row.get("max_daily_dose_child")
+        limits[ingredient] = IngredientLimits(
+            ingredient, check.dose_limit(row["max_daily_dose_adult"], "max_daily_dose_adult"),
+            check.dose_limit(child, "max_daily_dose_child") if child is not None else None,
+            check.source(row.get("source"), "source"))
+    for drug in drugs.values():
+        for ingredient in drug.ingredients[1:]:
+            _Row(DRUGS_FILE, f"drug {drug.id!r}", references).that(
+                ingredient in limits, f"{ingredient!r} needs its own limits under `ingredient_limits:`")
+    return limits
 
 
 def _load_allergy_groups(data: dict, references: dict) -> dict[str, AllergyGroup]:
@@ -252,6 +306,21 @@ def _load_allergy_groups(data: dict, references: dict) -> dict[str, AllergyGroup
                 cross.group in groups and cross.group != group.id,
                 f"cross_reactivity names unknown group {cross.group!r}")
     return groups
+
+
+def _load_allergy_extras(data: dict, groups: dict[str, AllergyGroup], references: dict):
+    """allergy_terms.yaml's optional side_chains, severe_reactions and not_drugs."""
+    chains = []
+    for chain_id, row in (data.get("side_chains") or {}).items():
+        check = _Row(ALLERGY_FILE, f"side chain {chain_id!r}", references)
+        check.that(isinstance(row, dict) and set(row) == {"label", "ingredients", "groups", "source"},
+                   "needs label, ingredients, groups and source")
+        unknown = [g for g in check.strings(row, "groups") if g not in groups]
+        check.that(not unknown, f"unknown group(s) {', '.join(unknown)}")
+        chains.append(SideChain(chain_id, check.text(row, "label"), frozenset(check.strings(row, "ingredients")),
+                                frozenset(row["groups"]), check.source(row.get("source"), "source")))
+    check = _Row(ALLERGY_FILE, "top level", references)
+    return tuple(chains), check.strings(data, "severe_reactions"), check.strings(data, "not_drugs")
 
 
 def _load_interactions(data: dict, drugs: dict[str, FormularyDrug], references: dict):
@@ -354,7 +423,9 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
     if not isinstance(references, dict) or not all(isinstance(v, str) and v for v in references.values()):
         raise FormularyError(f"{REFERENCES_FILE}: `references:` must map keys to citations")
     drugs = _load_drugs(files[DRUGS_FILE], references)
+    ingredient_limits = _load_ingredient_limits(files[DRUGS_FILE], drugs, references)
     groups = _load_allergy_groups(files[ALLERGY_FILE], references)
+    side_chains, severe_reactions, not_drugs = _load_allergy_extras(files[ALLERGY_FILE], groups, references)
     for drug in drugs.values():
         unknown = [g for g in drug.allergy_groups if g not in groups]
         if unknown:
@@ -367,7 +438,9 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
             ingredient_groups.setdefault(drug.ingredients[0], set()).update(drug.allergy_groups)
     return Formulary(version=version, references=dict(references), drugs=drugs, interaction_classes=classes,
                      interactions=interactions, allergy_groups=groups, pairs=pairs,
-                     ingredient_allergy_groups={k: frozenset(v) for k, v in ingredient_groups.items()})
+                     ingredient_allergy_groups={k: frozenset(v) for k, v in ingredient_groups.items()},
+                     ingredient_limits=ingredient_limits, side_chains=side_chains,
+                     severe_reaction_terms=severe_reactions, non_drug_allergens=not_drugs)
 
 
 @functools.lru_cache(maxsize=1)

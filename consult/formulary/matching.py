@@ -42,3 +42,19 @@ def mentions_strength(normal_text: str, strength: str) -> bool:
     wanted = normalise(strength)
     return bool(occurrences(wanted, normal_text) or occurrences(wanted.replace(" ", ""), normal_text))
 
+
+
+# "No known allergy to …", "NKDA", "denies allergies", "无过敏", "否认药物过敏史": not an allergy.
+# Text that goes on to name an exception ("no allergies except sulfa", "无…但…") is read as written.
+_NEGATED_EN = re.compile(r"^(?:no|nil|none|denies|denied|negative|not allergic)(?:\s|$)")
+_NEGATED_ABBREVIATIONS = {"nkda", "nka", "nkma", "nkfa"}
+_NEGATED_ZH = re.compile(r"^(?:无|否认|没有|未发现).*过敏|^无$")
+_EXCEPTION = re.compile(r"(?<!\w)(?:but|except|however|although|apart)(?!\w)|但|除|然而")
+
+
+def is_negated_allergy(text: str) -> bool:
+    """Does a recorded allergy say there is none?"""
+    normal = normalise(text or "")
+    if not normal or _EXCEPTION.search(normal):
+        return False
+    return normal in _NEGATED_ABBREVIATIONS or bool(_NEGATED_EN.match(normal) or _NEGATED_ZH.match(normal))

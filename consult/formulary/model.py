@@ -19,6 +19,7 @@ class DoseLimit:
     unit: str
     period: str = "day"
     from_age_years: int | None = None  # for a lower limit in older patients
+    cap_mg: Decimal | None = None  # a per-kg limit's absolute cap, in mg per period, as its source states
 
     @property
     def per_kg(self) -> bool:
@@ -26,13 +27,38 @@ class DoseLimit:
 
     def mg_per_day(self, weight_kg: Decimal | None = None) -> Decimal | None:
         """The limit in mg a day (a weekly limit spread over 7 days); None when a weight is needed."""
-        amount = self.amount * MASS_IN_MG[self.unit.removesuffix("/kg")] / LIMIT_PERIODS[self.period]
+        days = LIMIT_PERIODS[self.period]
+        amount = self.amount * MASS_IN_MG[self.unit.removesuffix("/kg")] / days
         if self.per_kg:
-            return None if weight_kg is None else amount * weight_kg
+            if weight_kg is None:
+                return None
+            by_weight = amount * weight_kg
+            return by_weight if self.cap_mg is None else min(by_weight, self.cap_mg / days)
         return amount
 
     def __str__(self) -> str:
-        return f"{plain(self.amount)} {self.unit}/{self.period}"
+        cap = f" (at most {plain(self.cap_mg)} mg/{self.period})" if self.cap_mg is not None else ""
+        return f"{plain(self.amount)} {self.unit}/{self.period}{cap}"
+
+
+@dataclass(frozen=True)
+class IngredientLimits:
+    """Dose limits of one ingredient from every product that contains it (a combination's second
+    ingredient, whose amount the product's own limit does not cover)."""
+
+    ingredient: str
+    adult: DoseLimit
+    child: DoseLimit | None
+    source: str
+
+
+@dataclass(frozen=True)
+class OlderAdultAdvice:
+    """A drug to avoid, or to use only with care, from an age (AGS Beers Criteria and the like)."""
+
+    from_age_years: int
+    advice: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,7 @@ class FormularyDrug:
     id: str
     generic_name: str
     ingredients: tuple[str, ...]
+    amounts: tuple[Decimal, ...]  # mg of each ingredient in one unit (tablet, capsule, mL, puff)
     synonyms: tuple[str, ...]
     strength: str
     strength_amount: Decimal  # of the first-named ingredient of a combination
@@ -69,6 +96,7 @@ class FormularyDrug:
     max_daily_dose_child: DoseLimit | None
     max_daily_dose_elderly: DoseLimit | None
     min_age: MinAge | None
+    older_adults: OlderAdultAdvice | None
     pregnancy: str
     pregnancy_note: str | None
     allergy_groups: tuple[str, ...]
@@ -83,15 +111,28 @@ class FormularyDrug:
         return sources.get(fact) or sources["dose"]
 
     def mg_per(self, dose_unit: str) -> Decimal | None:
-        """Milligrams in one `dose_unit` of this drug (a mg, a tablet, a puff, a mL); None if meaningless."""
+        """Milligrams of the first-named ingredient in one `dose_unit` of this drug (a mg, a tablet,
+        a puff, a mL); None if meaningless."""
         if dose_unit in MASS_IN_MG:
             return MASS_IN_MG[dose_unit]
-        mass, _, per = self.strength_unit.partition("/")
+        units = self.units_per(dose_unit)
+        return None if units is None else units * self.amounts[0]
+
+    def units_per(self, dose_unit: str) -> Decimal | None:
+        """Units of the product (tablets, capsules, puffs, mL) in one `dose_unit`; a mass is of the
+        first-named ingredient ("500 mg" of co-amoxiclav 500/125 is one tablet). None if meaningless."""
+        if dose_unit in MASS_IN_MG:
+            return MASS_IN_MG[dose_unit] / self.amounts[0]
+        _, _, per = self.strength_unit.partition("/")
         solid = "tablet" in self.form or "capsule" in self.form
         if (dose_unit in ("tablet", "capsule") and solid and not per) or (dose_unit == "puff" and per == "dose") \
                 or (dose_unit == "mL" and per == "mL"):
-            return self.strength_amount * MASS_IN_MG[mass]
+            return Decimal(1)
         return None
+
+    def mg_of_each(self, units: Decimal) -> dict[str, Decimal]:
+        """Milligrams of each ingredient in `units` units of the product."""
+        return {ingredient: units * amount for ingredient, amount in zip(self.ingredients, self.amounts)}
 
 
 @dataclass(frozen=True)
@@ -140,6 +181,18 @@ class AllergyGroup:
 
 
 @dataclass(frozen=True)
+class SideChain:
+    """Beta-lactams sharing an R1 side chain; `groups`: an allergy naming one of these classes as a
+    whole is taken to include the side chain's members."""
+
+    id: str
+    label: str
+    ingredients: frozenset[str]
+    groups: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True)
 class AllergyMatch:
     """What a free-text allergy names: ingredients and allergy groups."""
 
@@ -160,6 +213,25 @@ class Formulary:
     allergy_groups: dict[str, AllergyGroup]
     pairs: dict[tuple[str, str], tuple[Interaction, ...]]  # (id, id) sorted → rules, most severe first
     ingredient_allergy_groups: dict[str, frozenset[str]]
+    ingredient_limits: dict[str, IngredientLimits]
+    side_chains: tuple[SideChain, ...] = ()
+    severe_reaction_terms: tuple[str, ...] = ()
+    non_drug_allergens: tuple[str, ...] = ()
+
+    def is_severe_reaction(self, text: str) -> bool:
+        """Does the text name a severe reaction (anaphylaxis, angioedema, SJS/TEN, DRESS…)?"""
+        normal = normalise(text or "")
+        return any(occurrences(normal_name(t), normal) for t in self.severe_reaction_terms)
+
+    def is_non_drug_allergen(self, text: str) -> bool:
+        normal = normalise(text or "")
+        return any(occurrences(normal_name(t), normal) for t in self.non_drug_allergens)
+
+    def side_chains_of_allergy(self, match: "AllergyMatch") -> list[SideChain]:
+        """The side chains an allergy names: through its ingredient, or through its class when it names
+        no ingredient (the culprit is unknown)."""
+        return [c for c in self.side_chains
+                if c.ingredients & match.ingredients or (not match.ingredients and c.groups & match.groups)]
 
     def interactions_between(self, drug_id_a: str, drug_id_b: str) -> list[Interaction]:
         """Every interaction rule covering these two drugs, in either order, most severe first."""

@@ -14,7 +14,7 @@ def journey(session, login_as):
     people = {r: login_as(r) for r in ("patient", "doctor", "pharmacist", "admin")}
     rx = approved_prescription(session, *(people[r].user for r in ("patient", "doctor", "pharmacist")),
                                items=[item(), item("paracetamol-500mg-tab", dose=1, dose_unit="tablet",
-                                               frequency_per_day=0.5, quantity=10, days_supply=7)])
+                                               frequency_per_day=0.5, quantity=4, days_supply=7)])
     return people, rx
 
 

@@ -1,6 +1,7 @@
 """Safety checks as specifications: every DUR code flags its case and passes a safe one; every
 interaction in the table is flagged in both orders with its severity; and clinical cases."""
 
+import math
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -23,13 +24,17 @@ def born_years_ago(years: int, months: int = 0) -> date:
     return date(TODAY.year - years + month_index // 12, month_index % 12 + 1, 1)
 
 
-def item(drug_id: str, dose=None, unit=None, per_day=1, days=7, quantity=30, refills=0) -> Item:
+def item(drug_id: str, dose=None, unit=None, per_day=1, days=7, quantity=None, refills=0) -> Item:
+    """An item; its quantity is what the dose needs over the days supply unless stated."""
     drug = FORMULARY.drugs[drug_id]
     if unit is None:
         unit = "puff" if drug.strength_unit.endswith("/dose") else "tablet"
-    return Item(drug_id=drug_id, dose=Decimal(str(dose if dose is not None else 1)), dose_unit=unit,
-                frequency_per_day=Decimal(str(per_day)), route=drug.route, days_supply=days, quantity=quantity,
-                refills=refills)
+    dose = Decimal(str(dose if dose is not None else 1))
+    if quantity is None:
+        units = drug.units_per(unit)
+        quantity = math.ceil(dose * units * Decimal(str(per_day)) * days) if units else 30
+    return Item(drug_id=drug_id, dose=dose, dose_unit=unit, frequency_per_day=Decimal(str(per_day)),
+                route=drug.route, days_supply=days, quantity=quantity, refills=refills)
 
 
 def run(items, patient=ADULT, active=(), policy="cn"):
@@ -190,8 +195,18 @@ def test_the_dose_of_an_active_prescription_decides_a_dose_dependent_interaction
         "amlodipine + simvastatin (active prescription): major interaction"]
 
 
-def test_an_unrecognised_current_medication_is_ignored():
-    assert run([item("paracetamol-500mg-tab")], replace(ADULT, current_medications=("vitamin D", ""))) == []
+def test_a_reported_medicine_the_formulary_cannot_match_is_a_warning_never_dropped():
+    findings = run([item("paracetamol-500mg-tab")], replace(ADULT, current_medications=("vitamin D", "", "vitamin D")))
+    assert codes(findings) == [("DD", "warning", "DD.unmatched-medicine")]
+    assert findings[0].drugs == ("paracetamol-500mg-tab",)
+    assert "Cannot screen 'vitamin D'" in findings[0].message
+
+
+def test_a_dispensed_supply_on_the_profile_is_named_with_its_last_day():
+    dispensed = replace(item("simvastatin-20mg-tab"), supply_until=date(2026, 11, 30))
+    findings = run([item("clarithromycin-500mg-tab")], active=[dispensed])
+    assert codes(findings) == [("DD", "blocking", "DD.interaction-table")]
+    assert "simvastatin (dispensed, supply to 2026-11-30)" in findings[0].message
 
 
 def test_simvastatin_with_amlodipine_is_major_above_20_mg_and_moderate_at_or_below():
