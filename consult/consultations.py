@@ -1,4 +1,4 @@
-"""Consultations: create (with triage and policy), queue, accept, message, complete, cancel."""
+"""Consultations: create (with triage and policy), queue, accept, message (triaged), complete, cancel."""
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -18,8 +18,9 @@ from core.states import StateMachine
 from consult.events import ConsultEvent
 
 LIFECYCLE = StateMachine("consultation", {
-    "waiting": {"in_progress", "cancelled"},
-    "in_progress": {"completed", "cancelled"},
+    # A red flag in a later message of the patient's refers an open consultation offline.
+    "waiting": {"in_progress", "cancelled", "referred_offline"},
+    "in_progress": {"completed", "cancelled", "referred_offline"},
     "completed": set(),
     "cancelled": set(),
     "referred_offline": set(),
@@ -33,11 +34,7 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
     """Triage first: red flags or the jurisdiction's rules send the patient offline."""
     patient = patients.of_user(session=session, user=user)
     policy_name = current_app.config["RXLOOP_POLICY"]
-    today = utcnow().date()
-    months = age_in_months(patient.birth_date, today)
-    reasons = [{"code": r.code, "message": r.message} for r in triage(
-        chief_complaint=chief_complaint, symptoms=symptoms, age_years=months // 12, age_months=months,
-        pregnant=patient.pregnant)]
+    reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
     reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
                 for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
                                                prior_diagnosis=prior_diagnosis)]
@@ -54,6 +51,14 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
                  subject_type="consultation", subject_id=consultation.id,
                  detail={"triage_codes": sorted({r["code"] for r in reasons})})
     return consultation
+
+
+def _red_flags(patient, *, chief_complaint: str, symptoms: list[str], messages=()) -> list[dict]:
+    """The triage reasons as a consultation records them."""
+    months = age_in_months(patient.birth_date, utcnow().date())
+    return [{"code": r.code, "message": r.message, "source": r.source} for r in triage(
+        chief_complaint=chief_complaint, symptoms=symptoms, age_years=months // 12, age_months=months,
+        pregnant=patient.pregnant, messages=messages)]
 
 
 def get(*, session: Session, user: User, consultation_id: str) -> Consultation:
@@ -156,7 +161,29 @@ def post_message(*, session: Session, user: User, consultation_id: str, body: st
     session.flush()
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_MESSAGE_POSTED,
                  subject_type="consultation", subject_id=consultation.id, detail={"message_id": message.id})
+    if user.role == "patient":
+        _triage_messages(session, user, consultation)
     return message
+
+
+def _triage_messages(session: Session, user: User, consultation: Consultation) -> None:
+    """Triage again on everything the patient has written: a red flag now refers the consultation offline.
+
+    The message is kept (the doctor reads what was said); the consultation closes, with the new reasons.
+    """
+    written = session.scalars(select(ConsultationMessage.body).where(
+        ConsultationMessage.consultation_id == consultation.id, ConsultationMessage.author_id == user.id)
+        .order_by(ConsultationMessage.created_at, ConsultationMessage.id))
+    patient = patients.of_user(session=session, user=user)
+    reasons = _red_flags(patient, chief_complaint=consultation.chief_complaint, symptoms=consultation.symptoms,
+                         messages=list(written))
+    if not reasons:
+        return
+    LIFECYCLE.advance(session, consultation, "referred_offline", closed_at=utcnow(),
+                      triage_reasons=[*consultation.triage_reasons, *reasons])
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_REFERRED_OFFLINE,
+                 subject_type="consultation", subject_id=consultation.id,
+                 detail={"triage_codes": sorted({r["code"] for r in reasons}), "on": "message"})
 
 
 def _as_participant(session, user, consultation_id) -> Consultation:

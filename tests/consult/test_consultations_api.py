@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories.consult import ensure_formulary
+from tests.factories.consult import ensure_formulary, item
 
 FOLLOW_UP = {"chief_complaint": "Sore throat again", "symptoms": ["sore throat", "mild fever"],
              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
@@ -135,3 +135,64 @@ def test_a_doctor_reads_a_patient_record_only_while_holding_their_consultation(l
     assert [r["actor"] for r in reads] == [doctor.user.id]
     doctor.post(f"/api/v1/consultations/{cid}/complete", json={"diagnosis": {"code": "J02.9", "display": "x"}})
     assert doctor.get(f"/api/v1/patients/{patient_id}").status_code == 404
+
+
+# ---- triage on every message of the patient's -----------------------------------------------------
+
+def test_a_red_flag_in_a_later_message_refers_the_consultation_offline(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    assert patient.post(f"/api/v1/consultations/{cid}/messages",
+                        json={"body": "Now the pain is radiating to my left arm"}).status_code == 201
+    consultation = patient.get(f"/api/v1/consultations/{cid}").json
+    assert consultation["status"] == "referred_offline" and consultation["closed_at"]
+    assert [(r["code"], r["source"].split(" ")[:2]) for r in consultation["triage"]["reasons"]] == [
+        ("chest-pain", ["NICE", "CG95"])]
+    assert [m["body"] for m in doctor.get(f"/api/v1/consultations/{cid}/messages").json["items"]] == [
+        "Now the pain is radiating to my left arm"]
+    draft = doctor.post(f"/api/v1/consultations/{cid}/prescriptions",
+                        json={"items": [item()], "diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}})
+    assert draft.status_code == 409 and draft.json["type"] == "/problems/invalid-transition"
+    again = patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "hello?"})
+    assert again.status_code == 409 and again.json["type"] == "/problems/invalid-transition"
+
+
+def test_a_red_flag_while_waiting_takes_the_consultation_out_of_the_queue(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "我不想活了"})
+    assert patient.get(f"/api/v1/consultations/{cid}").json["status"] == "referred_offline"
+    assert cid not in [c["id"] for c in doctor.get("/api/v1/consultations?status=waiting").json["items"]]
+
+
+def test_a_fever_earlier_and_a_stiff_neck_later_refer_together(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]  # its symptoms: "mild fever"
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "脖子僵硬"})
+    assert [r["code"] for r in patient.get(f"/api/v1/consultations/{cid}").json["triage"]["reasons"]] == [
+        "meningitis-signs"]
+
+
+@pytest.mark.parametrize("author, body", [("patient", "No chest pain, just the sore throat"),
+                                          ("patient", "没有胸痛"),
+                                          ("doctor", "Any chest pain or shortness of breath?")])
+def test_a_negated_sign_or_the_doctor_asking_about_one_keeps_the_consultation_open(login_as, author, body):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    client = patient if author == "patient" else doctor
+    assert client.post(f"/api/v1/consultations/{cid}/messages", json={"body": body}).status_code == 201
+    consultation = patient.get(f"/api/v1/consultations/{cid}").json
+    assert (consultation["status"], consultation["triage"]["reasons"]) == ("in_progress", [])
+
+
+def test_the_referral_on_a_message_is_audited_by_code_only(login_as):
+    patient, doctor, admin = login_as("patient"), login_as("doctor"), login_as("admin")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "I took too many pills"})
+    entries = admin.get(f"/api/v1/audit?subject=consultation:{cid}&action=consultation.referred_offline").json
+    assert [e["detail"] for e in entries["items"]] == [
+        {"triage_codes": ["overdose-or-poisoning"], "on": "message"}]
