@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Sequence
 
+import yaml
+
 DEFAULT_POLICY = "cn"
+CN_ONLINE_SALE_FILE = Path(__file__).parent / "cn_online_sale_prohibited.yaml"
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,46 @@ class Validity:
 
 
 @dataclass(frozen=True)
+class ProhibitedCategory:
+    """One line of an online-sale prohibition list, and how a formulary drug is recognised as on it."""
+
+    id: str
+    section: str
+    name: str
+    title: str
+    citation: str
+    match: dict | None  # None: declared, but no formulary data can show a drug belongs to it
+
+    def covers(self, drug) -> bool:
+        """Is `drug` (a formulary drug: names, ingredients, form, route, ATC code, cn_special_class) in it?"""
+        if self.match is None:
+            return False
+        m, atc = self.match, drug.atc_code
+        names = {n.casefold() for n in (drug.generic_name, *drug.synonyms)}
+        checks = {
+            "cn_special_class": lambda v: drug.cn_special_class in v,
+            "atc_prefix": lambda v: atc.startswith(tuple(v)),
+            "atc_prefix_except": lambda v: not atc.startswith(tuple(v)),
+            "form_contains": lambda v: any(word in drug.form for word in v),
+            "ingredients": lambda v: bool(set(v) & set(drug.ingredients)),
+            "combination": lambda v: (len(drug.ingredients) > 1) is v,
+            "routes": lambda v: drug.route in v,
+            "routes_except": lambda v: drug.route not in v,
+            "names": lambda v: bool(names & {n.casefold() for n in v}),
+        }
+        return all(checks[key](value) for key, value in m.items())
+
+
+@functools.cache
+def cn_online_sale_prohibitions() -> tuple[ProhibitedCategory, ...]:
+    """药品网络销售禁止清单（第一版）, read from its data file once."""
+    data = yaml.safe_load(CN_ONLINE_SALE_FILE.read_text(encoding="utf-8"))
+    return tuple(ProhibitedCategory(
+        id=c["id"], section=c["section"], name=c["name"], title=c["title"], match=c["match"],
+        citation=f"{data['citation']} {c['section']}") for c in data["categories"])
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     title: str
@@ -45,6 +90,7 @@ class Policy:
     max_refills: dict[str, int | None]  # by "none" (not controlled) or US schedule; None: no limit but validity
     validity: dict[str, Validity]  # by "none" or US schedule
     otp_for_controlled: bool
+    online_sale_prohibited: tuple[ProhibitedCategory, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -80,6 +126,11 @@ CN = Policy(
         Rule("cn.pharmacist-review",
              "互联网诊疗管理办法（试行） 第十九条; 处方管理办法 第三十五条",
              "在线开具的处方必须有医师电子签名，经药师审核后 … 配送: every prescription is reviewed by a pharmacist."),
+        Rule("cn.online-sale-prohibited",
+             "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号）, effective 2022-12-01; "
+             "药品管理法（2019） 第六十一条第二款",
+             "Drugs on the 药品网络销售禁止清单 (cn_online_sale_prohibited.yaml) are not sold online; a prescription "
+             "for one is dispensed at a physical pharmacy."),
     ),
     online_first_visit=False,
     controlled_drugs_online=False,
@@ -88,6 +139,7 @@ CN = Policy(
     max_refills={"none": 0, "II": 0, "III": 0, "IV": 0, "V": 0},
     validity={key: Validity("cn.validity-3-days", days=3) for key in ("none", "II", "III", "IV", "V")},
     otp_for_controlled=False,
+    online_sale_prohibited=cn_online_sale_prohibitions(),
 )
 
 US = Policy(
@@ -155,6 +207,18 @@ def consultation_refusals(policy: Policy, *, is_follow_up: bool, prior_diagnosis
     return [_refusal(policy, "cn.online-follow-up-only",
                      "Online consultations are only for follow-up of a condition already diagnosed in person: "
                      "please see a doctor at a hospital or clinic first.")]
+
+
+def online_sale_refusal(policy: Policy, *, drug) -> PolicyRefusal | None:
+    """Why this formulary drug may not be sold online under `policy` (None: it may)."""
+    category = next((c for c in policy.online_sale_prohibited if c.covers(drug)), None)
+    if category is None:
+        return None
+    listed_as = "by name" if "names" in (category.match or {}) else f"as {category.name} ({category.title})"
+    return PolicyRefusal(
+        rule="cn.online-sale-prohibited", citation=category.citation,
+        message=f"{drug.generic_name} is on China's list of drugs that may not be sold online ({listed_as}): "
+                "fill the prescription at a pharmacy in person.")
 
 
 def _schedule(drug) -> str:

@@ -66,6 +66,15 @@ class DrugSchema(Schema):
     cn_special_class = fields.String(allow_none=True)
 
 
+class OnlineSaleSchema(Schema):
+    """May the drug be sold online under the policy; if not, the rule, its citation and why."""
+
+    allowed = fields.Boolean(required=True)
+    rule = fields.String(allow_none=True)
+    citation = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class DrugQuerySchema(PageArgsSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     rx_class = fields.String(load_default=None, validate=validate.OneOf(("otc", "rx", "controlled")))

@@ -1,13 +1,14 @@
 """Jurisdiction rules: each rule of the cn and us profiles, refusing and allowing, with its citation."""
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from consult.formulary import get_formulary
 from consult.policy import (
-    POLICIES, Policy, PolicyRefusal, consultation_refusals, get_policy, max_refills, prescription_refusals,
-    requires_otp, valid_until,
+    POLICIES, Policy, PolicyRefusal, consultation_refusals, get_policy, max_refills, online_sale_refusal,
+    prescription_refusals, requires_otp, valid_until,
 )
 from consult.safety import Item
 
@@ -130,3 +131,87 @@ def test_every_rule_has_an_id_a_citation_and_a_summary():
     for rule in everything:
         assert rule.id.split(".")[0] in ("cn", "us") and rule.citation and rule.summary
     assert len({r.id for r in everything}) == len(everything)
+
+
+# ---- the China online-retail prohibition list (药品网络销售禁止清单（第一版）) --------------------------------
+
+LIST_CITATION = "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号）"
+ON_THE_LIST = {  # every formulary drug the list covers, by the section that covers it
+    "codeine-30mg-tab": "一", "tramadol-50mg-cap": "一", "diazepam-5mg-tab": "一", "alprazolam-0.4mg-tab": "一",
+    "zolpidem-10mg-tab": "一", "digoxin-0.25mg-tab": "二（四）", "amiodarone-200mg-tab": "二（四）",
+    "phenytoin-100mg-cap": "二（四）", "carbamazepine-200mg-tab": "二（四）", "warfarin-3mg-tab": "二（四）",
+    "lithium-carbonate-300mg-tab": "二（四）", "colchicine-0.5mg-tab": "二（四）", "itraconazole-100mg-cap": "二（四）",
+}
+
+
+def test_the_cn_list_covers_exactly_these_formulary_drugs_each_with_its_section():
+    covered = {}
+    for drug in FORMULARY.drugs.values():
+        refusal = online_sale_refusal(CN, drug=drug)
+        if refusal is not None:
+            assert refusal.rule == "cn.online-sale-prohibited" and drug.generic_name in refusal.message
+            covered[drug.id] = refusal.citation.removeprefix(LIST_CITATION + " ")
+    assert covered == ON_THE_LIST
+
+
+@pytest.mark.parametrize("drug_id", sorted(ON_THE_LIST))
+def test_the_us_policy_has_no_online_sale_list(drug_id):
+    assert online_sale_refusal(US, drug=FORMULARY.drugs[drug_id]) is None
+
+
+def test_the_list_declares_every_line_of_the_announcement():
+    categories = CN.online_sale_prohibited
+    assert [c.id for c in categories] == [
+        "vaccines", "blood-products", "narcotic-drugs", "psychotropic-drugs", "medical-toxic-drugs",
+        "radioactive-drugs", "precursor-chemicals", "hospital-preparations", "tcm-formula-granules",
+        "injections", "ephedrine-combinations", "oral-narcotic-combinations", "oral-tramadol-combinations",
+        "oral-dextromethorphan", "anabolic-agents-and-peptide-hormones", "named-cardiovascular-and-respiratory",
+        "named-neurological-anticoagulant-and-other", "named-reproductive", "named-antimicrobials"]
+    assert all(c.citation.startswith(LIST_CITATION) for c in categories)
+    assert "cn.online-sale-prohibited" in {r.id for r in CN.rules} and "2022年第111号" in CN.rule(
+        "cn.online-sale-prohibited").citation
+
+
+def drug_like(**fields):
+    """A made-up formulary drug: amoxicillin's record with these fields changed."""
+    return dataclasses.replace(AMOXICILLIN, **{"synonyms": (), **fields})
+
+
+@pytest.mark.parametrize("fields, category", [
+    ({"atc_code": "J07BB02", "generic_name": "influenza vaccine"}, "vaccines"),
+    ({"cn_special_class": "medical-toxic"}, "medical-toxic-drugs"),
+    ({"form": "solution for injection", "atc_code": "J01DD04"}, "injections"),
+    ({"generic_name": "ibuprofen + pseudoephedrine", "ingredients": ("ibuprofen", "pseudoephedrine")},
+     "ephedrine-combinations"),
+    ({"generic_name": "paracetamol + codeine", "ingredients": ("paracetamol", "codeine")},
+     "oral-narcotic-combinations"),
+    ({"generic_name": "paracetamol + tramadol", "ingredients": ("paracetamol", "tramadol")},
+     "oral-tramadol-combinations"),
+    ({"generic_name": "dextromethorphan", "ingredients": ("dextromethorphan",)}, "oral-dextromethorphan"),
+    ({"generic_name": "oxandrolone", "atc_code": "A14AA08"}, "anabolic-agents-and-peptide-hormones"),
+    ({"generic_name": "mifepristone", "synonyms": ("米非司酮",)}, "named-reproductive"),
+    ({"generic_name": "linezolid"}, "named-antimicrobials"),
+])
+def test_each_category_recognises_its_drugs(fields, category):
+    refusal = online_sale_refusal(CN, drug=drug_like(**fields))
+    assert refusal is not None and refusal.citation == next(
+        c.citation for c in CN.online_sale_prohibited if c.id == category)
+    assert next(c for c in CN.online_sale_prohibited if c.covers(drug_like(**fields))).id == category
+
+
+@pytest.mark.parametrize("fields", [
+    {"form": "solution for injection", "atc_code": "A10AB01", "generic_name": "insulin"},  # 降糖类药物除外
+    {"generic_name": "fusidic acid", "route": "topical", "form": "cream"},  # 抗菌药不含外用剂型
+    {"generic_name": "dextromethorphan + guaifenesin", "ingredients": ("dextromethorphan", "guaifenesin")},
+    {"generic_name": "tramadol", "ingredients": ("tramadol",), "cn_special_class": None},  # single: 精神药品 instead
+    {"generic_name": "insulin glargine", "atc_code": "A10AE04"},
+    {"generic_name": "ethinylestradiol + levonorgestrel", "ingredients": ("ethinylestradiol", "levonorgestrel")},
+])
+def test_what_the_list_leaves_out_is_not_refused(fields):
+    assert online_sale_refusal(CN, drug=drug_like(**fields)) is None
+
+
+def test_the_refusal_says_how_the_drug_is_listed():
+    assert online_sale_refusal(CN, drug=CODEINE).message == (
+        "codeine is on China's list of drugs that may not be sold online (as 麻醉药品 (narcotic drugs)): "
+        "fill the prescription at a pharmacy in person.")
