@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from consult.policy import BASIS_KINDS
 from core.schemas import PageArgsSchema
 
 SEXES = ("female", "male", "other", "unknown")
@@ -147,10 +148,19 @@ class PrescriptionItemInSchema(Schema):
     instructions = fields.String(validate=validate.Length(max=1000))
 
 
+class ControlledSubstanceBasisSchema(Schema):
+    """Ryan Haight (us): the prescriber's in-person evaluation of the patient, or a named telemedicine exception."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(BASIS_KINDS))
+    evaluated_on = fields.Date()  # kind in_person_evaluation
+    exception = fields.String(validate=validate.Length(min=1, max=80))  # kind telemedicine_exception
+
+
 class PrescriptionDraftSchema(Schema):
     items = fields.List(fields.Nested(PrescriptionItemInSchema), required=True,
                         validate=validate.Length(min=1, max=10))
     diagnosis = fields.Nested(CodedSchema, required=True)
+    controlled_substance_basis = fields.Nested(ControlledSubstanceBasisSchema)
 
 
 class FindingSchema(Schema):
@@ -198,6 +208,8 @@ class PrescriptionSchema(Schema):
     diagnosis = fields.Nested(CodedSchema)
     safety = fields.Nested(SafetySchema)
     override_reason = fields.String(allow_none=True)
+    ruleset_version = fields.String(allow_none=True)
+    controlled_substance_basis = fields.Dict(allow_none=True)
     items = fields.List(fields.Nested(PrescriptionItemSchema))
     created_at = fields.DateTime()
     signed_at = fields.DateTime(allow_none=True)

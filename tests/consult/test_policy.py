@@ -1,13 +1,13 @@
 """Jurisdiction rules: each rule of the cn and us profiles, refusing and allowing, with its citation."""
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from consult.formulary import get_formulary
 from consult.policy import (
-    POLICIES, Policy, PolicyRefusal, consultation_refusals, get_policy, max_refills, online_sale_refusal,
+    POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, max_refills, online_sale_refusal,
     prescription_refusals, requires_otp, valid_until,
 )
 from consult.safety import Item
@@ -215,3 +215,88 @@ def test_the_refusal_says_how_the_drug_is_listed():
     assert online_sale_refusal(CN, drug=CODEINE).message == (
         "codeine is on China's list of drugs that may not be sold online (as 麻醉药品 (narcotic drugs)): "
         "fill the prescription at a pharmacy in person.")
+
+
+# ---- Ryan Haight (us): a controlled substance online needs an in-person evaluation or a named exception -----
+
+TODAY = date(2026, 12, 1)
+RYAN_HAIGHT = "us.ryan-haight-in-person-evaluation"
+
+
+@pytest.mark.parametrize("basis", [
+    None, {}, {"kind": "in_person_evaluation"}, {"kind": "in_person_evaluation", "evaluated_on": "2026-12-02"},
+    {"kind": "telemedicine_exception"}, {"kind": "telemedicine_exception", "exception": "802(54)(Z)"},
+    {"kind": "video call"},
+])
+def test_us_refuses_a_controlled_substance_online_without_a_recorded_basis(basis):
+    refusals = controlled_substance_refusals(US, drugs=[AMOXICILLIN, TRAMADOL], basis=basis, today=TODAY)
+    assert [(r.rule, r.citation) for r in refusals] == [(RYAN_HAIGHT, "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)")]
+
+
+@pytest.mark.parametrize("basis", [
+    {"kind": "in_person_evaluation", "evaluated_on": "2026-12-01"},
+    {"kind": "in_person_evaluation", "evaluated_on": date(2019, 5, 1)},
+    {"kind": "telemedicine_exception", "exception": "802(54)(A)"},
+    {"kind": "telemedicine_exception", "exception": "802(54)(B)"},
+    {"kind": "telemedicine_exception", "exception": "802(54)(G)-dea-temporary-flexibilities"},
+])
+def test_us_allows_a_controlled_substance_online_on_an_in_person_evaluation_or_a_named_exception(basis):
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY) == []
+
+
+def test_the_dea_temporary_flexibilities_end_on_the_last_day_the_fourth_extension_gives():
+    basis = {"kind": "telemedicine_exception", "exception": "802(54)(G)-dea-temporary-flexibilities"}
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 12, 31)) == []
+    refusals = controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2027, 1, 1))
+    assert [r.rule for r in refusals] == [RYAN_HAIGHT]
+    assert "Fourth Temporary Extension" in refusals[0].citation and "2026-12-31" in refusals[0].message
+
+
+def test_us_needs_no_basis_for_non_controlled_drugs():
+    assert controlled_substance_refusals(US, drugs=[AMOXICILLIN], basis=None, today=TODAY) == []
+
+
+def test_cn_has_no_ryan_haight_rule_as_it_never_prescribes_controlled_drugs_online():
+    assert controlled_substance_refusals(CN, drugs=[CODEINE], basis=None, today=TODAY) == []
+    assert rules(prescription_refusals(CN, drug=CODEINE, item=item(CODEINE))) == ["cn.no-special-management-drugs-online"]
+
+
+def test_every_named_telemedicine_exception_cites_21_usc_802_54():
+    assert [e.key for e in US.telemedicine_exceptions][:6] == [f"802(54)({c})" for c in "ABCDEF"]
+    assert all(e.citation.startswith(f"21 U.S.C. {e.key[:10]}") for e in US.telemedicine_exceptions)
+
+
+# ---- citations say exactly what the cited text says ---------------------------------------------------------
+
+def test_schedule_v_refills_and_validity_are_house_policy_citing_1306_21_to_1306_23():
+    for rule_id in ("us.schedule-v-refills", "us.validity-schedule-v"):
+        rule = US.rule(rule_id)
+        assert rule.citation == "rxloop house policy; federal: 21 CFR 1306.21–1306.23"
+        assert "Schedules III and IV only" in rule.summary
+
+
+def test_the_six_month_and_five_refill_limits_cite_1306_22_for_schedules_iii_and_iv():
+    assert US.rule("us.schedule-iii-iv-refills").citation == "21 CFR 1306.22(a)"
+    assert US.rule("us.validity-schedule-iii-iv").citation == "21 CFR 1306.22(a)"
+    assert {schedule: US.validity[schedule].rule for schedule in ("II", "III", "IV", "V")} == {
+        "II": "us.validity-schedule-ii", "III": "us.validity-schedule-iii-iv", "IV": "us.validity-schedule-iii-iv",
+        "V": "us.validity-schedule-v"}
+
+
+def test_schedule_ii_has_no_refills_under_1306_12_and_its_30_days_are_house_policy():
+    assert US.rule("us.schedule-ii-no-refills").citation == "21 CFR 1306.12(a)"
+    assert US.rule("us.validity-schedule-ii").citation == "rxloop house policy; federal: 21 CFR 1306.11–1306.12"
+
+
+@pytest.mark.parametrize("word", ["strictest", "most states", "always", "every state"])
+def test_no_rule_over_claims_state_law(word):
+    assert [r.id for p in POLICIES.values() for r in p.rules if word in (r.summary + r.citation).lower()] == []
+
+
+def test_every_validity_rule_names_a_declared_rule():
+    for policy in POLICIES.values():
+        assert all(policy.rule(v.rule) for v in policy.validity.values())
+
+
+def test_each_rule_set_has_a_version_a_prescription_records():
+    assert (CN.ruleset_version, US.ruleset_version) == ("cn/2026.12.1", "us/2026.12.1")
