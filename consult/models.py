@@ -63,6 +63,8 @@ class Consultation(Base):
     symptoms: Mapped[list[Any]] = mapped_column(default=list)
     is_follow_up: Mapped[bool]
     prior_diagnosis: Mapped[dict[str, Any] | None]
+    # A young child's guardian: name and relationship, and the doctor's confirmation that they are present.
+    guardian: Mapped[dict[str, Any] | None]
     requested_product_ids: Mapped[list[Any]] = mapped_column(default=list)
     triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
     diagnosis: Mapped[dict[str, Any] | None]

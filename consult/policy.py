@@ -102,6 +102,7 @@ class Policy:
     validity: dict[str, Validity]  # by "none" or US schedule
     otp_for_controlled: bool
     online_sale_prohibited: tuple[ProhibitedCategory, ...] = ()
+    guardian_under_years: int | None = None  # a younger patient is seen with a guardian present
     # Ryan Haight: a controlled substance prescribed online needs an in-person evaluation or one of these.
     telemedicine_exceptions: tuple[TelemedicineException, ...] | None = None  # None: the rule does not apply
 
@@ -149,6 +150,11 @@ CN = Policy(
         Rule("cn.pharmacist-review",
              "互联网诊疗管理办法（试行） 第十九条; 处方管理办法 第三十五条",
              "在线开具的处方必须有医师电子签名，经药师审核后 … 配送: every prescription is reviewed by a pharmacist."),
+        Rule("cn.child-under-6-guardian",
+             "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条",
+             "为低龄儿童（6岁以下）开具互联网儿童用药处方时，应当确认患儿有监护人和相关专业医师陪伴: a child under 6 "
+             "is seen online only with a guardian recorded (name, relationship), whom the doctor confirms present "
+             "before prescribing."),
         Rule("cn.online-sale-prohibited",
              "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号）, effective 2022-12-01; "
              "药品管理法（2019） 第六十一条第二款",
@@ -163,6 +169,7 @@ CN = Policy(
     validity={key: Validity("cn.validity-3-days", days=3) for key in ("none", "II", "III", "IV", "V")},
     otp_for_controlled=False,
     online_sale_prohibited=cn_online_sale_prohibitions(),
+    guardian_under_years=6,
 )
 
 US = Policy(
@@ -282,6 +289,27 @@ def online_sale_refusal(policy: Policy, *, drug) -> PolicyRefusal | None:
         rule="cn.online-sale-prohibited", citation=category.citation,
         message=f"{drug.generic_name} is on China's list of drugs that may not be sold online ({listed_as}): "
                 "fill the prescription at a pharmacy in person.")
+
+
+def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | None,
+                     prescribing: bool) -> PolicyRefusal | None:
+    """Why this young child may not be seen (or, `prescribing`, prescribed for) without a guardian (None: may).
+
+    A consultation needs the guardian recorded (name and relationship); a prescription also needs the
+    doctor's confirmation that the guardian is present (`confirmed_at`). An unknown age is not a child's.
+    """
+    if policy.guardian_under_years is None or age_years is None or age_years >= policy.guardian_under_years:
+        return None
+    guardian = guardian or {}
+    recorded = all(str(guardian.get(key) or "").strip() for key in ("name", "relationship"))
+    if not recorded:
+        return _refusal(policy, "cn.child-under-6-guardian",
+                        f"A child under {policy.guardian_under_years} is seen online only with a guardian: give the "
+                        "guardian's name and relationship to the child.")
+    if prescribing and not guardian.get("confirmed_at"):
+        return _refusal(policy, "cn.child-under-6-guardian",
+                        "Confirm that the child's guardian is present before prescribing.")
+    return None
 
 
 BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception")

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import patients
+from consult import consultations, patients
 from consult.formulary import get_formulary
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
 from consult.policy import (
@@ -94,6 +94,7 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
     if consultation.status != "in_progress":
         raise InvalidTransition("Prescribe only during a consultation in progress.",
                                 current_status=consultation.status)
+    consultations.require_guardian(session=session, consultation=consultation)
     policy = get_policy(consultation.policy)
     formulary = get_formulary()
     rows = []

@@ -81,12 +81,22 @@ class DrugQuerySchema(PageArgsSchema):
     rx_class = fields.String(load_default=None, validate=validate.OneOf(("otc", "rx", "controlled")))
 
 
+class GuardianSchema(Schema):
+    """Who accompanies a young child (cn: under 6): recorded by the patient, confirmed by the doctor."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    relationship = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    confirmed_by = fields.String(dump_only=True)
+    confirmed_at = fields.String(dump_only=True)
+
+
 class ConsultationRequestSchema(Schema):
     chief_complaint = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                            load_default=list, validate=validate.Length(max=30))
     is_follow_up = fields.Boolean(required=True)
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String(validate=validate.Length(max=40)),
                                         load_default=list, validate=validate.Length(max=20))
 
@@ -100,6 +110,7 @@ class ConsultationSchema(Schema):
     symptoms = fields.List(fields.String())
     is_follow_up = fields.Boolean()
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
     triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)

@@ -1,4 +1,4 @@
-"""clinical policy records: the rule-set version a prescription was checked under, and its Ryan Haight basis
+"""clinical policy records: a prescription's rule-set version and Ryan Haight basis, a consultation's guardian
 
 Revision ID: 0006
 Revises: 0004
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('guardian', sa.JSON(), nullable=True))
     with op.batch_alter_table('prescriptions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ruleset_version', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('controlled_substance_basis', sa.JSON(), nullable=True))
@@ -25,3 +27,5 @@ def downgrade():
     with op.batch_alter_table('prescriptions', schema=None) as batch_op:
         batch_op.drop_column('controlled_substance_basis')
         batch_op.drop_column('ruleset_version')
+    with op.batch_alter_table('consultations', schema=None) as batch_op:
+        batch_op.drop_column('guardian')

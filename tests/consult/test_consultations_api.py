@@ -1,5 +1,7 @@
 """Consultations over HTTP: triage, the doctors' queue, accepting, messages, completion."""
 
+from datetime import date
+
 import pytest
 
 from tests.factories.consult import ensure_formulary, item
@@ -196,3 +198,54 @@ def test_the_referral_on_a_message_is_audited_by_code_only(login_as):
     entries = admin.get(f"/api/v1/audit?subject=consultation:{cid}&action=consultation.referred_offline").json
     assert [e["detail"] for e in entries["items"]] == [
         {"triage_codes": ["overdose-or-poisoning"], "on": "message"}]
+
+
+# ---- a child under 6 is seen online only with a guardian present (cn) ----------------------------------------
+
+GUARDIAN = {"name": "Li Na", "relationship": "mother"}
+
+
+def three_year_old(login_as):
+    today = date.today()
+    return login_as("patient", birth_date=today.replace(year=today.year - 3, day=1))
+
+
+def test_under_cn_a_child_under_6_without_a_guardian_is_refused(login_as):
+    response = three_year_old(login_as).post("/api/v1/consultations", json=FOLLOW_UP)
+    assert response.status_code == 422
+    assert response.json["type"] == "/problems/policy-violation"
+    assert (response.json["rule"], response.json["citation"]) == (
+        "cn.child-under-6-guardian", "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条")
+
+
+def test_under_cn_a_red_flag_refers_a_child_even_without_a_guardian(login_as):
+    response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "symptoms": ["seizure"]})
+    assert (response.status_code, response.json["status"]) == (201, "referred_offline")
+
+
+def test_under_cn_the_doctor_confirms_the_guardian_before_prescribing_for_a_child(login_as):
+    child, doctor = three_year_old(login_as), login_as("doctor")
+    created = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN})
+    assert (created.status_code, created.json["guardian"]) == (201, GUARDIAN)
+    cid = created.json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    body = {"items": [item(dose=250, frequency_per_day=2, quantity=14)], "diagnosis": FOLLOW_UP["prior_diagnosis"]}
+    refused = doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=body)
+    assert (refused.status_code, refused.json["rule"]) == (422, "cn.child-under-6-guardian")
+    confirmed = doctor.post(f"/api/v1/consultations/{cid}/guardian/confirm")
+    assert confirmed.status_code == 200
+    assert confirmed.json["guardian"]["confirmed_by"] == doctor.user.id and confirmed.json["guardian"]["confirmed_at"]
+    assert doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=body).status_code == 201
+
+
+def test_only_the_doctor_holding_the_consultation_confirms_the_guardian(login_as):
+    child, doctor, other = three_year_old(login_as), login_as("doctor"), login_as("doctor")
+    cid = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN}).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    assert other.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code in (403, 404)
+    assert child.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code == 403
+
+
+def test_under_us_a_child_needs_no_recorded_guardian(login_as, us_policy):
+    response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "is_follow_up": False})
+    assert (response.status_code, response.json["status"], response.json["guardian"]) == (201, "waiting", None)

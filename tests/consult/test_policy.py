@@ -7,7 +7,7 @@ import pytest
 
 from consult.formulary import get_formulary
 from consult.policy import (
-    POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, max_refills, online_sale_refusal,
+    POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, guardian_refusal, max_refills, online_sale_refusal,
     prescription_refusals, requires_otp, valid_until,
 )
 from consult.safety import Item
@@ -300,3 +300,27 @@ def test_every_validity_rule_names_a_declared_rule():
 
 def test_each_rule_set_has_a_version_a_prescription_records():
     assert (CN.ruleset_version, US.ruleset_version) == ("cn/2026.12.1", "us/2026.12.1")
+
+
+# ---- a child under 6 is seen online only with a guardian present (cn) ----------------------------------------
+
+GUARDIAN = {"name": "Li Na", "relationship": "mother"}
+CONFIRMED = {**GUARDIAN, "confirmed_by": "usr-1", "confirmed_at": "2026-12-01T09:00:00+00:00"}
+
+
+@pytest.mark.parametrize("age_years, guardian, prescribing, refused", [
+    (5, None, False, True), (0, {"name": "Li Na", "relationship": " "}, False, True), (5, GUARDIAN, False, False),
+    (5, GUARDIAN, True, True), (5, CONFIRMED, True, False), (6, None, True, False), (None, None, True, False),
+])
+def test_cn_needs_a_recorded_guardian_for_a_child_under_6_and_their_confirmation_to_prescribe(
+        age_years, guardian, prescribing, refused):
+    refusal = guardian_refusal(CN, age_years=age_years, guardian=guardian, prescribing=prescribing)
+    assert (refusal is not None) is refused
+    if refused:
+        assert refusal.rule == "cn.child-under-6-guardian"
+        assert refusal.citation == "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条"
+
+
+@pytest.mark.parametrize("prescribing", [False, True])
+def test_us_has_no_guardian_rule(prescribing):
+    assert guardian_refusal(US, age_years=2, guardian=None, prescribing=prescribing) is None
