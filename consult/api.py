@@ -114,6 +114,13 @@ def accept_consultation(consultation_id):
     return consultations.accept(session=current_session(), doctor=g.user, consultation_id=consultation_id)
 
 
+@consultations_blp.route("/consultations/<consultation_id>/guardian/confirm", methods=["POST"])
+@requires("doctor")
+@consultations_blp.response(200, ConsultationSchema)
+def confirm_guardian(consultation_id):
+    return consultations.confirm_guardian(session=current_session(), doctor=g.user, consultation_id=consultation_id)
+
+
 @consultations_blp.route("/consultations/<consultation_id>/messages", methods=["GET"])
 @requires("patient", "doctor")
 @consultations_blp.arguments(PageArgsSchema, location="query")

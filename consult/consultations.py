@@ -1,25 +1,26 @@
-"""Consultations: create (with triage and policy), queue, accept, message, complete, cancel."""
+"""Consultations: create (with triage and policy), queue, accept, message (triaged), complete, cancel."""
 
 from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from consult import patients
-from consult.models import Consultation, ConsultationMessage
-from consult.policy import consultation_refusals, get_policy
+from consult.models import Consultation, ConsultationMessage, Patient
+from consult.policy import consultation_refusals, get_policy, guardian_refusal
 from consult.safety import age_in_months
 from consult.triage import triage
 from core import audit
 from core.db import utcnow
-from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound
+from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound, PolicyViolation
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
 from consult.events import ConsultEvent
 
 LIFECYCLE = StateMachine("consultation", {
-    "waiting": {"in_progress", "cancelled"},
-    "in_progress": {"completed", "cancelled"},
+    # A red flag in a later message of the patient's refers an open consultation offline.
+    "waiting": {"in_progress", "cancelled", "referred_offline"},
+    "in_progress": {"completed", "cancelled", "referred_offline"},
     "completed": set(),
     "cancelled": set(),
     "referred_offline": set(),
@@ -28,23 +29,22 @@ OPEN = ("waiting", "in_progress")
 
 
 def create(*, session: Session, user: User, chief_complaint: str, symptoms: list[str],
-         is_follow_up: bool, prior_diagnosis: dict | None = None,
+         is_follow_up: bool, prior_diagnosis: dict | None = None, guardian: dict | None = None,
          requested_product_ids: list[str] | None = None) -> Consultation:
-    """Triage first: red flags or the jurisdiction's rules send the patient offline."""
+    """Triage first: red flags or the jurisdiction's rules send the patient offline. A young child
+    without a guardian recorded is refused (policy-violation), unless a red flag refers them anyway."""
     patient = patients.of_user(session=session, user=user)
     policy_name = current_app.config["RXLOOP_POLICY"]
-    today = utcnow().date()
-    months = age_in_months(patient.birth_date, today)
-    reasons = [{"code": r.code, "message": r.message} for r in triage(
-        chief_complaint=chief_complaint, symptoms=symptoms, age_years=months // 12, age_months=months,
-        pregnant=patient.pregnant)]
+    reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
+    if not reasons:
+        _refuse_without_guardian(policy_name, patient, guardian, prescribing=False)
     reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
                 for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
                                                prior_diagnosis=prior_diagnosis)]
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,
-        is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis,
+        is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis, guardian=guardian,
         requested_product_ids=requested_product_ids or [], triage_reasons=reasons,
         closed_at=utcnow() if reasons else None)
     session.add(consultation)
@@ -54,6 +54,44 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
                  subject_type="consultation", subject_id=consultation.id,
                  detail={"triage_codes": sorted({r["code"] for r in reasons})})
     return consultation
+
+
+def _refuse_without_guardian(policy_name: str, patient, guardian: dict | None, *, prescribing: bool) -> None:
+    months = age_in_months(patient.birth_date, utcnow().date())
+    refusal = guardian_refusal(get_policy(policy_name), age_years=None if months is None else months // 12,
+                               guardian=guardian, prescribing=prescribing)
+    if refusal is not None:
+        raise PolicyViolation(refusal.message, rule=refusal.rule, citation=refusal.citation)
+
+
+def require_guardian(*, session: Session, consultation: Consultation) -> None:
+    """Before prescribing: a young child's guardian is recorded and confirmed present (PolicyViolation if not)."""
+    patient = session.get(Patient, consultation.patient_id)
+    _refuse_without_guardian(consultation.policy, patient, consultation.guardian, prescribing=True)
+
+
+def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
+    """The doctor holding the consultation confirms the child's recorded guardian is present."""
+    consultation = _as_its_doctor(session, doctor, consultation_id)
+    if consultation.status != "in_progress":
+        raise InvalidTransition("Confirm the guardian during the consultation.", current_status=consultation.status)
+    if not consultation.guardian:
+        raise PolicyViolation("No guardian is recorded for this consultation.", rule="cn.child-under-6-guardian",
+                              citation=get_policy(consultation.policy).rule("cn.child-under-6-guardian").citation)
+    consultation.guardian = {**consultation.guardian, "confirmed_by": doctor.id,
+                             "confirmed_at": utcnow().isoformat()}
+    session.flush()
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_GUARDIAN_CONFIRMED,
+                 subject_type="consultation", subject_id=consultation.id, detail={})
+    return consultation
+
+
+def _red_flags(patient, *, chief_complaint: str, symptoms: list[str], messages=()) -> list[dict]:
+    """The triage reasons as a consultation records them."""
+    months = age_in_months(patient.birth_date, utcnow().date())
+    return [{"code": r.code, "message": r.message, "source": r.source} for r in triage(
+        chief_complaint=chief_complaint, symptoms=symptoms, age_years=months // 12, age_months=months,
+        pregnant=patient.pregnant, messages=messages)]
 
 
 def get(*, session: Session, user: User, consultation_id: str) -> Consultation:
@@ -156,7 +194,29 @@ def post_message(*, session: Session, user: User, consultation_id: str, body: st
     session.flush()
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_MESSAGE_POSTED,
                  subject_type="consultation", subject_id=consultation.id, detail={"message_id": message.id})
+    if user.role == "patient":
+        _triage_messages(session, user, consultation)
     return message
+
+
+def _triage_messages(session: Session, user: User, consultation: Consultation) -> None:
+    """Triage again on everything the patient has written: a red flag now refers the consultation offline.
+
+    The message is kept (the doctor reads what was said); the consultation closes, with the new reasons.
+    """
+    written = session.scalars(select(ConsultationMessage.body).where(
+        ConsultationMessage.consultation_id == consultation.id, ConsultationMessage.author_id == user.id)
+        .order_by(ConsultationMessage.created_at, ConsultationMessage.id))
+    patient = patients.of_user(session=session, user=user)
+    reasons = _red_flags(patient, chief_complaint=consultation.chief_complaint, symptoms=consultation.symptoms,
+                         messages=list(written))
+    if not reasons:
+        return
+    LIFECYCLE.advance(session, consultation, "referred_offline", closed_at=utcnow(),
+                      triage_reasons=[*consultation.triage_reasons, *reasons])
+    audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_REFERRED_OFFLINE,
+                 subject_type="consultation", subject_id=consultation.id,
+                 detail={"triage_codes": sorted({r["code"] for r in reasons}), "on": "message"})
 
 
 def _as_participant(session, user, consultation_id) -> Consultation:

@@ -9,6 +9,7 @@ class ConsultEvent(AuditEvent):
     CONSULTATION_ACCEPTED = "consultation.accepted"
     CONSULTATION_CANCELLED = "consultation.cancelled"
     CONSULTATION_COMPLETED = "consultation.completed"
+    CONSULTATION_GUARDIAN_CONFIRMED = "consultation.guardian_confirmed"
     CONSULTATION_MESSAGE_POSTED = "consultation.message_posted"
     CONSULTATION_REFERRED_OFFLINE = "consultation.referred_offline"
     CONSULTATION_WAITING = "consultation.waiting"

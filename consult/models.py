@@ -63,6 +63,8 @@ class Consultation(Base):
     symptoms: Mapped[list[Any]] = mapped_column(default=list)
     is_follow_up: Mapped[bool]
     prior_diagnosis: Mapped[dict[str, Any] | None]
+    # A young child's guardian: name and relationship, and the doctor's confirmation that they are present.
+    guardian: Mapped[dict[str, Any] | None]
     requested_product_ids: Mapped[list[Any]] = mapped_column(default=list)
     triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
     diagnosis: Mapped[dict[str, Any] | None]
@@ -99,6 +101,11 @@ class Prescription(Base):
     diagnosis: Mapped[dict[str, Any]]
     safety: Mapped[dict[str, Any]] = mapped_column(default=dict)
     override_reason: Mapped[str | None] = mapped_column(Text)
+    # The rule set (policy name and version) the prescription was last checked under, at drafting and signing.
+    ruleset_version: Mapped[str | None] = mapped_column(String(40))
+    # Why a controlled substance may be prescribed online (Ryan Haight): an in-person evaluation or a named
+    # telemedicine exception, as the prescriber recorded it.
+    controlled_substance_basis: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     signed_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Sequence
 
+import yaml
+
 DEFAULT_POLICY = "cn"
+CN_ONLINE_SALE_FILE = Path(__file__).parent / "cn_online_sale_prohibited.yaml"
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,59 @@ class Validity:
 
 
 @dataclass(frozen=True)
+class TelemedicineException:
+    """A named way to prescribe a controlled substance by telemedicine without an in-person evaluation."""
+
+    key: str
+    citation: str
+    summary: str
+    until: date | None = None  # the last day it may be relied on (a temporary rule), None: no end date
+
+
+@dataclass(frozen=True)
+class ProhibitedCategory:
+    """One line of an online-sale prohibition list, and how a formulary drug is recognised as on it."""
+
+    id: str
+    section: str
+    name: str
+    title: str
+    citation: str
+    match: dict | None  # None: declared, but no formulary data can show a drug belongs to it
+
+    def covers(self, drug) -> bool:
+        """Is `drug` (a formulary drug: names, ingredients, form, route, ATC code, cn_special_class) in it?"""
+        if self.match is None:
+            return False
+        m, atc = self.match, drug.atc_code
+        names = {n.casefold() for n in (drug.generic_name, *drug.synonyms)}
+        checks = {
+            "cn_special_class": lambda v: drug.cn_special_class in v,
+            "atc_prefix": lambda v: atc.startswith(tuple(v)),
+            "atc_prefix_except": lambda v: not atc.startswith(tuple(v)),
+            "form_contains": lambda v: any(word in drug.form for word in v),
+            "ingredients": lambda v: bool(set(v) & set(drug.ingredients)),
+            "combination": lambda v: (len(drug.ingredients) > 1) is v,
+            "routes": lambda v: drug.route in v,
+            "routes_except": lambda v: drug.route not in v,
+            "names": lambda v: bool(names & {n.casefold() for n in v}),
+        }
+        return all(checks[key](value) for key, value in m.items())
+
+
+@functools.cache
+def cn_online_sale_prohibitions() -> tuple[ProhibitedCategory, ...]:
+    """药品网络销售禁止清单（第一版）, read from its data file once."""
+    data = yaml.safe_load(CN_ONLINE_SALE_FILE.read_text(encoding="utf-8"))
+    return tuple(ProhibitedCategory(
+        id=c["id"], section=c["section"], name=c["name"], title=c["title"], match=c["match"],
+        citation=f"{data['citation']} {c['section']}") for c in data["categories"])
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
+    version: str  # of the rule set: a prescription records the one it was checked under
     title: str
     rules: tuple[Rule, ...]
     online_first_visit: bool
@@ -45,13 +101,27 @@ class Policy:
     max_refills: dict[str, int | None]  # by "none" (not controlled) or US schedule; None: no limit but validity
     validity: dict[str, Validity]  # by "none" or US schedule
     otp_for_controlled: bool
+    online_sale_prohibited: tuple[ProhibitedCategory, ...] = ()
+    guardian_under_years: int | None = None  # a younger patient is seen with a guardian present
+    # Ryan Haight: a controlled substance prescribed online needs an in-person evaluation or one of these.
+    telemedicine_exceptions: tuple[TelemedicineException, ...] | None = None  # None: the rule does not apply
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
+    @property
+    def ruleset_version(self) -> str:
+        """What a prescription records: this rule set's name and version, e.g. "cn/2026.12.1"."""
+        return f"{self.name}/{self.version}"
+
+
+# A rule set's version changes whenever one of its rules, citations or data files does.
+CN_RULESET_VERSION = "2026.12.1"
+US_RULESET_VERSION = "2026.12.1"
 
 CN = Policy(
     name="cn",
+    version=CN_RULESET_VERSION,
     title="People's Republic of China: internet diagnosis and treatment",
     rules=(
         Rule("cn.online-follow-up-only",
@@ -80,6 +150,16 @@ CN = Policy(
         Rule("cn.pharmacist-review",
              "互联网诊疗管理办法（试行） 第十九条; 处方管理办法 第三十五条",
              "在线开具的处方必须有医师电子签名，经药师审核后 … 配送: every prescription is reviewed by a pharmacist."),
+        Rule("cn.child-under-6-guardian",
+             "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条",
+             "为低龄儿童（6岁以下）开具互联网儿童用药处方时，应当确认患儿有监护人和相关专业医师陪伴: a child under 6 "
+             "is seen online only with a guardian recorded (name, relationship), whom the doctor confirms present "
+             "before prescribing."),
+        Rule("cn.online-sale-prohibited",
+             "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号）, effective 2022-12-01; "
+             "药品管理法（2019） 第六十一条第二款",
+             "Drugs on the 药品网络销售禁止清单 (cn_online_sale_prohibited.yaml) are not sold online; a prescription "
+             "for one is dispensed at a physical pharmacy."),
     ),
     online_first_visit=False,
     controlled_drugs_online=False,
@@ -88,31 +168,45 @@ CN = Policy(
     max_refills={"none": 0, "II": 0, "III": 0, "IV": 0, "V": 0},
     validity={key: Validity("cn.validity-3-days", days=3) for key in ("none", "II", "III", "IV", "V")},
     otp_for_controlled=False,
+    online_sale_prohibited=cn_online_sale_prohibitions(),
+    guardian_under_years=6,
 )
 
 US = Policy(
     name="us",
-    title="United States: federal rules (21 CFR) with rxloop house limits where states differ",
+    version=US_RULESET_VERSION,
+    title="United States: federal rules (21 U.S.C., 21 CFR) with rxloop house limits where federal law sets none",
     rules=(
         Rule("us.schedule-ii-no-refills", "21 CFR 1306.12(a)",
              "The refilling of a prescription for a Schedule II controlled substance is prohibited."),
         Rule("us.schedule-iii-iv-refills", "21 CFR 1306.22(a)",
              "Schedule III and IV: no more than 5 refills, and none more than 6 months after issue."),
-        Rule("us.schedule-v-refills", "21 CFR 1306.22(a) applied by rxloop house policy",
-             "Schedule V may be refilled as the prescriber authorizes (federal); rxloop applies the "
-             "Schedule III–IV limit of 5 refills within 6 months."),
-        Rule("us.validity-non-controlled", "rxloop house policy, after typical state pharmacy law",
-             "Non-controlled prescriptions are dispensable for 1 year from issue (most states' limit)."),
-        Rule("us.validity-schedule-iii-v", "21 CFR 1306.22(a)",
-             "Schedule III–V: not filled or refilled more than 6 months after issue."),
-        Rule("us.validity-schedule-ii", "rxloop house policy; 21 CFR 1306.12",
-             "Federal law sets no expiry for Schedule II; rxloop allows 30 days, the strictest common state limit."),
+        Rule("us.schedule-v-refills", "rxloop house policy; federal: 21 CFR 1306.21–1306.23",
+             "Federal rules set no number of refills for Schedule V: it is refilled as the prescriber authorizes "
+             "(the 5-refill limit of 21 CFR 1306.22(a) is for Schedules III and IV only). rxloop applies that "
+             "limit of 5 refills to Schedule V as house policy; state law may set its own."),
+        Rule("us.validity-non-controlled", "rxloop house policy",
+             "rxloop dispenses a non-controlled prescription for up to 1 year from issue. Federal law sets no "
+             "limit; state pharmacy law sets its own, and the dispensing state's governs."),
+        Rule("us.validity-schedule-iii-iv", "21 CFR 1306.22(a)",
+             "Schedule III and IV: not filled or refilled more than 6 months after the date of issue."),
+        Rule("us.validity-schedule-v", "rxloop house policy; federal: 21 CFR 1306.21–1306.23",
+             "Federal rules set no time limit for filling a Schedule V prescription (the 6-month limit of "
+             "21 CFR 1306.22(a) is for Schedules III and IV only); rxloop applies 6 months as house policy."),
+        Rule("us.validity-schedule-ii", "rxloop house policy; federal: 21 CFR 1306.11–1306.12",
+             "Federal law sets no date by which a Schedule II prescription must be filled; rxloop allows 30 days "
+             "as house policy. State limits differ (some are shorter) and the dispensing state's law governs."),
         Rule("us.days-supply-90", "rxloop house policy",
              "Up to 90 days' supply as a rule (maintenance medicines); beyond it a stated reason is needed."),
         Rule("us.days-supply-max-365", "rxloop house policy",
              "Never more than 365 days' supply on one prescription."),
         Rule("us.epcs-two-factor", "21 CFR 1311.115, 1311.120, 1311.140",
              "Electronic prescriptions for controlled substances are signed with two-factor authentication."),
+        Rule("us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)",
+             "A controlled substance dispensed by means of the Internet needs a valid prescription: one issued "
+             "by a practitioner who has conducted at least one in-person medical evaluation of the patient "
+             "(829(e)(2)(A)(i)), unless it is issued in the practice of telemedicine as 21 U.S.C. 802(54) defines "
+             "it (829(e)(3)(A)). Which of the two applies is recorded on the prescription."),
         Rule("us.pharmacist-review", "21 CFR 1306.04(a); state pharmacy practice acts (prospective drug review)",
              "A pharmacist shares responsibility for every prescription dispensed and reviews it first."),
     ),
@@ -123,10 +217,38 @@ US = Policy(
     max_refills={"none": None, "II": 0, "III": 5, "IV": 5, "V": 5},
     validity={"none": Validity("us.validity-non-controlled", months=12),
               "II": Validity("us.validity-schedule-ii", days=30),
-              "III": Validity("us.validity-schedule-iii-v", months=6),
-              "IV": Validity("us.validity-schedule-iii-v", months=6),
-              "V": Validity("us.validity-schedule-iii-v", months=6)},
+              "III": Validity("us.validity-schedule-iii-iv", months=6),
+              "IV": Validity("us.validity-schedule-iii-iv", months=6),
+              "V": Validity("us.validity-schedule-v", months=6)},
     otp_for_controlled=True,
+    telemedicine_exceptions=(
+        TelemedicineException("802(54)(A)", "21 U.S.C. 802(54)(A)",
+                              "The patient is being treated by, and is physically located in, a hospital or "
+                              "clinic registered with the DEA."),
+        TelemedicineException("802(54)(B)", "21 U.S.C. 802(54)(B)",
+                              "The patient is being treated by, and is in the physical presence of, a practitioner "
+                              "registered with the DEA in the patient's state."),
+        TelemedicineException("802(54)(C)", "21 U.S.C. 802(54)(C)",
+                              "An Indian Health Service or tribal practitioner designated an Internet Eligible "
+                              "Controlled Substances Provider."),
+        TelemedicineException("802(54)(D)", "21 U.S.C. 802(54)(D)",
+                              "During a public health emergency declared under 42 U.S.C. 247d, for the patients, "
+                              "areas and substances the Secretary designates."),
+        TelemedicineException("802(54)(E)", "21 U.S.C. 802(54)(E), 831(h)",
+                              "The practitioner holds a special registration for telemedicine."),
+        TelemedicineException("802(54)(F)", "21 U.S.C. 802(54)(F)",
+                              "A medical emergency of a Veterans Health Administration patient, as the paragraph "
+                              "defines it."),
+        TelemedicineException(
+            "802(54)(G)-dea-temporary-flexibilities",
+            "21 U.S.C. 802(54)(G); 21 CFR 1307.41 as extended by DEA and HHS, Fourth Temporary Extension of "
+            "COVID-19 Telemedicine Flexibilities for Prescription of Controlled Medications (temporary rule, "
+            "effective 2026-01-01 through 2026-12-31)",
+            "The COVID-19 telemedicine flexibilities: a DEA-registered practitioner may prescribe Schedule II–V "
+            "controlled substances by audio-video telemedicine without a prior in-person evaluation, if the "
+            "prescription otherwise complies with DEA rules and federal and state law.",
+            until=date(2026, 12, 31)),
+    ),
 )
 
 POLICIES = {policy.name: policy for policy in (CN, US)}
@@ -155,6 +277,74 @@ def consultation_refusals(policy: Policy, *, is_follow_up: bool, prior_diagnosis
     return [_refusal(policy, "cn.online-follow-up-only",
                      "Online consultations are only for follow-up of a condition already diagnosed in person: "
                      "please see a doctor at a hospital or clinic first.")]
+
+
+def online_sale_refusal(policy: Policy, *, drug) -> PolicyRefusal | None:
+    """Why this formulary drug may not be sold online under `policy` (None: it may)."""
+    category = next((c for c in policy.online_sale_prohibited if c.covers(drug)), None)
+    if category is None:
+        return None
+    listed_as = "by name" if "names" in (category.match or {}) else f"as {category.name} ({category.title})"
+    return PolicyRefusal(
+        rule="cn.online-sale-prohibited", citation=category.citation,
+        message=f"{drug.generic_name} is on China's list of drugs that may not be sold online ({listed_as}): "
+                "fill the prescription at a pharmacy in person.")
+
+
+def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | None,
+                     prescribing: bool) -> PolicyRefusal | None:
+    """Why this young child may not be seen (or, `prescribing`, prescribed for) without a guardian (None: may).
+
+    A consultation needs the guardian recorded (name and relationship); a prescription also needs the
+    doctor's confirmation that the guardian is present (`confirmed_at`). An unknown age is not a child's.
+    """
+    if policy.guardian_under_years is None or age_years is None or age_years >= policy.guardian_under_years:
+        return None
+    guardian = guardian or {}
+    recorded = all(str(guardian.get(key) or "").strip() for key in ("name", "relationship"))
+    if not recorded:
+        return _refusal(policy, "cn.child-under-6-guardian",
+                        f"A child under {policy.guardian_under_years} is seen online only with a guardian: give the "
+                        "guardian's name and relationship to the child.")
+    if prescribing and not guardian.get("confirmed_at"):
+        return _refusal(policy, "cn.child-under-6-guardian",
+                        "Confirm that the child's guardian is present before prescribing.")
+    return None
+
+
+BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception")
+
+
+def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dict | None,
+                                  today: date) -> list[PolicyRefusal]:
+    """Why these drugs may not be prescribed online on this `basis` (Ryan Haight; empty: they may).
+
+    `basis` is what the prescriber records: `{"kind": "in_person_evaluation", "evaluated_on": date}`
+    or `{"kind": "telemedicine_exception", "exception": <a key of policy.telemedicine_exceptions>}`.
+    """
+    if policy.telemedicine_exceptions is None or not any(d.us_schedule for d in drugs):
+        return []
+    rule = "us.ryan-haight-in-person-evaluation"
+    basis = basis or {}
+    if basis.get("kind") == "in_person_evaluation":
+        evaluated_on = basis.get("evaluated_on")
+        if isinstance(evaluated_on, str):
+            evaluated_on = date.fromisoformat(evaluated_on)
+        if evaluated_on is not None and evaluated_on <= today:
+            return []
+        return [_refusal(policy, rule, "The in-person medical evaluation needs its date, on or before today.")]
+    if basis.get("kind") == "telemedicine_exception":
+        exception = next((e for e in policy.telemedicine_exceptions if e.key == basis.get("exception")), None)
+        if exception is None:
+            return [_refusal(policy, rule, "Name the telemedicine exception: one of "
+                                           + ", ".join(e.key for e in policy.telemedicine_exceptions) + ".")]
+        if exception.until is not None and today > exception.until:
+            return [PolicyRefusal(rule=rule, citation=exception.citation,
+                                  message=f"The telemedicine exception {exception.key} ended on {exception.until}.")]
+        return []
+    return [_refusal(policy, rule, "A controlled substance prescribed online needs an in-person medical "
+                                   "evaluation of the patient by the prescriber, or a named telemedicine exception, "
+                                   "recorded on the prescription.")]
 
 
 def _schedule(drug) -> str:

@@ -10,10 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import patients
+from consult import consultations, patients
 from consult.formulary import get_formulary
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
-from consult.policy import get_policy, prescription_refusals, requires_otp, valid_until
+from consult.policy import (
+    controlled_substance_refusals, get_policy, prescription_refusals, requires_otp, valid_until,
+)
 from consult.screening import SafetyCheckFailed, check_safety, items_of, recheck, safety_item
 from core import audit
 from core.db import utcnow
@@ -73,14 +75,26 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
 
 # ---- the doctor ----------------------------------------------------------------------
 
+def _refuse(refusals, **extra) -> None:
+    """Raise the first policy refusal, listing them all."""
+    if refusals:
+        first = refusals[0]
+        raise PolicyViolation(first.message, rule=first.rule, citation=first.citation,
+                              violations=[{**extra, "rule": r.rule, "citation": r.citation, "message": r.message}
+                                          for r in refusals])
+
+
 def create_draft(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
-                 diagnosis: dict) -> Prescription:
+                 diagnosis: dict, controlled_substance_basis: dict | None = None) -> Prescription:
+    """A draft with its safety findings; the jurisdiction's refusals (per item, and for controlled
+    substances online the Ryan Haight basis) are 422 policy-violation."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.doctor_id != doctor.id:
         raise NotFound("No such consultation of yours.")
     if consultation.status != "in_progress":
         raise InvalidTransition("Prescribe only during a consultation in progress.",
                                 current_status=consultation.status)
+    consultations.require_guardian(session=session, consultation=consultation)
     policy = get_policy(consultation.policy)
     formulary = get_formulary()
     rows = []
@@ -90,17 +104,16 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
             raise ValidationFailed("Unknown drug.", errors={f"items.{position}.drug_id": ["Not in the formulary."]})
         row = PrescriptionItem(position=position, quantity_remaining=values["quantity"],
                                refills_remaining=values.get("refills", 0), **values)
-        refusals = prescription_refusals(policy, drug=formulary.drugs[drug.id], item=safety_item(row))
-        if refusals:
-            first = refusals[0]
-            raise PolicyViolation(first.message, rule=first.rule, citation=first.citation,
-                                  violations=[{"item": position, "rule": r.rule, "citation": r.citation,
-                                               "message": r.message} for r in refusals])
+        _refuse(prescription_refusals(policy, drug=formulary.drugs[drug.id], item=safety_item(row)), item=position)
         rows.append(row)
+    basis = _jsonable(controlled_substance_basis)
+    _refuse(controlled_substance_refusals(policy, drugs=[formulary.drugs[r.drug_id] for r in rows], basis=basis,
+                                          today=utcnow().date()))
     patient = session.get(Patient, consultation.patient_id)
     prescription = Prescription(consultation_id=consultation.id, patient_id=patient.id,
                                 doctor_id=doctor.id, status="draft", policy=consultation.policy,
-                                diagnosis=diagnosis)
+                                diagnosis=diagnosis, ruleset_version=policy.ruleset_version,
+                                controlled_substance_basis=basis)
     prescription.safety = check_safety(session=session, patient=patient, items=rows,
                                        policy_name=consultation.policy)
     session.add(prescription)
@@ -139,12 +152,15 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
     policy = get_policy(prescription.policy)
     formulary = get_formulary()
     drugs = [formulary.drugs[i.drug_id] for i in items_of(session=session, prescription=prescription)]
+    now = utcnow()
+    _refuse(controlled_substance_refusals(policy, drugs=drugs, basis=prescription.controlled_substance_basis,
+                                          today=now.date()))
     if requires_otp(policy, drugs=drugs) and not verify_totp(doctor, otp):
         raise PolicyViolation("A controlled-drug prescription needs the code from your enrolled authenticator.",
-                              rule="us.epcs-two-factor", citation="21 CFR 1311.120, 1311.140",
+                              rule="us.epcs-two-factor", citation=policy.rule("us.epcs-two-factor").citation,
                               errors={"otp": ["A valid one-time code is required."]})
-    now = utcnow()
     LIFECYCLE.advance(session, prescription, "pending_review", signed_at=now,
+                      ruleset_version=policy.ruleset_version,
                       valid_until=valid_until(policy, drugs=drugs, signed_at=now),
                       override_reason=override_reason if result["warnings"] else None,
                       safety=result)
@@ -160,6 +176,13 @@ def cancel(*, session: Session, doctor: User, prescription_id: str, reason: str 
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_CANCELLED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
+
+
+def _jsonable(basis: dict | None) -> dict | None:
+    """The basis as stored: dates as ISO strings."""
+    if not basis:
+        return None
+    return {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in basis.items()}
 
 
 # ---- expiry --------------------------------------------------------------------------

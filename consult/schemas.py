@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from consult.policy import BASIS_KINDS
 from core.schemas import PageArgsSchema
 
 SEXES = ("female", "male", "other", "unknown")
@@ -66,9 +67,27 @@ class DrugSchema(Schema):
     cn_special_class = fields.String(allow_none=True)
 
 
+class OnlineSaleSchema(Schema):
+    """May the drug be sold online under the policy; if not, the rule, its citation and why."""
+
+    allowed = fields.Boolean(required=True)
+    rule = fields.String(allow_none=True)
+    citation = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class DrugQuerySchema(PageArgsSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     rx_class = fields.String(load_default=None, validate=validate.OneOf(("otc", "rx", "controlled")))
+
+
+class GuardianSchema(Schema):
+    """Who accompanies a young child (cn: under 6): recorded by the patient, confirmed by the doctor."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    relationship = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    confirmed_by = fields.String(dump_only=True)
+    confirmed_at = fields.String(dump_only=True)
 
 
 class ConsultationRequestSchema(Schema):
@@ -77,6 +96,7 @@ class ConsultationRequestSchema(Schema):
                            load_default=list, validate=validate.Length(max=30))
     is_follow_up = fields.Boolean(required=True)
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String(validate=validate.Length(max=40)),
                                         load_default=list, validate=validate.Length(max=20))
 
@@ -90,6 +110,7 @@ class ConsultationSchema(Schema):
     symptoms = fields.List(fields.String())
     is_follow_up = fields.Boolean()
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
     triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)
@@ -138,10 +159,19 @@ class PrescriptionItemInSchema(Schema):
     instructions = fields.String(validate=validate.Length(max=1000))
 
 
+class ControlledSubstanceBasisSchema(Schema):
+    """Ryan Haight (us): the prescriber's in-person evaluation of the patient, or a named telemedicine exception."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(BASIS_KINDS))
+    evaluated_on = fields.Date()  # kind in_person_evaluation
+    exception = fields.String(validate=validate.Length(min=1, max=80))  # kind telemedicine_exception
+
+
 class PrescriptionDraftSchema(Schema):
     items = fields.List(fields.Nested(PrescriptionItemInSchema), required=True,
                         validate=validate.Length(min=1, max=10))
     diagnosis = fields.Nested(CodedSchema, required=True)
+    controlled_substance_basis = fields.Nested(ControlledSubstanceBasisSchema)
 
 
 class FindingSchema(Schema):
@@ -189,6 +219,8 @@ class PrescriptionSchema(Schema):
     diagnosis = fields.Nested(CodedSchema)
     safety = fields.Nested(SafetySchema)
     override_reason = fields.String(allow_none=True)
+    ruleset_version = fields.String(allow_none=True)
+    controlled_substance_basis = fields.Dict(allow_none=True)
     items = fields.List(fields.Nested(PrescriptionItemSchema))
     created_at = fields.DateTime()
     signed_at = fields.DateTime(allow_none=True)

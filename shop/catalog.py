@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from consult import online_sale
 from consult.models import Drug
 from core import audit
 from core.db import add_unique, utcnow
@@ -42,7 +43,7 @@ def drug_of(*, session: Session, product: Product) -> Drug:
 
 
 def describe(*, session: Session, products: list[Product], policy: str) -> list[dict]:
-    """Products as the API shows them: drug, price, availability, prescription notice."""
+    """Products as the API shows them: drug, price, availability, prescription notice, whether it is sold online."""
     stock = available(session=session, product_ids=[p.id for p in products])
     described = []
     for p in products:
@@ -53,6 +54,7 @@ def describe(*, session: Session, products: list[Product], policy: str) -> list[
             "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
             "available_quantity": stock[p.id], "needs_prescription": rx, "rx_class": drug.rx_class,
             "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
+            "online_sale": online_sale.status(drug_id=drug.id, policy_name=policy),
         })
     return described
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult import dispensing, patients
+from consult import dispensing, online_sale, patients
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
@@ -95,6 +95,9 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
 def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict,
                 product: Product) -> OrderLine:
     drug = catalog.drug_of(session=session, product=product)
+    online_sale.require_allowed(drug_id=drug.id, policy_name=current_app.config["RXLOOP_POLICY"],
+                                product_id=product.id,
+                                errors={f"items.{position}.product_id": ["Not sold online under this jurisdiction."]})
     units = wanted["quantity"] * product.pack_size
     line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
                      quantity=wanted["quantity"], units=units, unit_price=product.price_amount,

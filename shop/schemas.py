@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from consult.schemas import DrugQuerySchema, DrugSchema, StatusQuerySchema
+from consult.schemas import DrugQuerySchema, DrugSchema, OnlineSaleSchema, StatusQuerySchema
 from core.schemas import MoneySchema
 
 
@@ -22,6 +22,7 @@ class ProductSchema(Schema):
     needs_prescription = fields.Boolean(required=True)
     rx_class = fields.String()
     risk_notice = fields.String(allow_none=True)
+    online_sale = fields.Nested(OnlineSaleSchema)
     active = fields.Boolean()
 
 

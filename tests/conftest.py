@@ -114,6 +114,15 @@ def login_as(app, session, client):
 
 
 @pytest.fixture
+def us_policy(app):
+    """The app under the us rule set for this test (the default is cn)."""
+    saved = app.config["RXLOOP_POLICY"]
+    app.config["RXLOOP_POLICY"] = "us"
+    yield "us"
+    app.config["RXLOOP_POLICY"] = saved
+
+
+@pytest.fixture
 def stripe_on(app, localstripe_url, stripe_gateway):
     """Payments wired to localstripe for this test (the default test app defers them)."""
     keys = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET")

@@ -1,8 +1,10 @@
 """Consultations over HTTP: triage, the doctors' queue, accepting, messages, completion."""
 
+from datetime import date
+
 import pytest
 
-from tests.factories.consult import ensure_formulary
+from tests.factories.consult import ensure_formulary, item
 
 FOLLOW_UP = {"chief_complaint": "Sore throat again", "symptoms": ["sore throat", "mild fever"],
              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
@@ -136,3 +138,115 @@ def test_a_doctor_reads_a_patient_record_only_while_holding_their_consultation(l
     assert [r["actor"] for r in reads] == [doctor.user.id]
     doctor.post(f"/api/v1/consultations/{cid}/complete", json={"diagnosis": {"code": "J02.9", "display": "x"}})
     assert doctor.get(f"/api/v1/patients/{patient_id}").status_code == 404
+
+
+# ---- triage on every message of the patient's -----------------------------------------------------
+
+def test_a_red_flag_in_a_later_message_refers_the_consultation_offline(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    assert patient.post(f"/api/v1/consultations/{cid}/messages",
+                        json={"body": "Now the pain is radiating to my left arm"}).status_code == 201
+    consultation = patient.get(f"/api/v1/consultations/{cid}").json
+    assert consultation["status"] == "referred_offline" and consultation["closed_at"]
+    assert [(r["code"], r["source"].split(" ")[:2]) for r in consultation["triage"]["reasons"]] == [
+        ("chest-pain", ["NICE", "CG95"])]
+    assert [m["body"] for m in doctor.get(f"/api/v1/consultations/{cid}/messages").json["items"]] == [
+        "Now the pain is radiating to my left arm"]
+    draft = doctor.post(f"/api/v1/consultations/{cid}/prescriptions",
+                        json={"items": [item()], "diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}})
+    assert draft.status_code == 409 and draft.json["type"] == "/problems/invalid-transition"
+    again = patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "hello?"})
+    assert again.status_code == 409 and again.json["type"] == "/problems/invalid-transition"
+
+
+def test_a_red_flag_while_waiting_takes_the_consultation_out_of_the_queue(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "我不想活了"})
+    assert patient.get(f"/api/v1/consultations/{cid}").json["status"] == "referred_offline"
+    assert cid not in [c["id"] for c in doctor.get("/api/v1/consultations?status=waiting").json["items"]]
+
+
+def test_a_fever_earlier_and_a_stiff_neck_later_refer_together(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]  # its symptoms: "mild fever"
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "脖子僵硬"})
+    assert [r["code"] for r in patient.get(f"/api/v1/consultations/{cid}").json["triage"]["reasons"]] == [
+        "meningitis-signs"]
+
+
+@pytest.mark.parametrize("author, body", [("patient", "No chest pain, just the sore throat"),
+                                          ("patient", "没有胸痛"),
+                                          ("doctor", "Any chest pain or shortness of breath?")])
+def test_a_negated_sign_or_the_doctor_asking_about_one_keeps_the_consultation_open(login_as, author, body):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    client = patient if author == "patient" else doctor
+    assert client.post(f"/api/v1/consultations/{cid}/messages", json={"body": body}).status_code == 201
+    consultation = patient.get(f"/api/v1/consultations/{cid}").json
+    assert (consultation["status"], consultation["triage"]["reasons"]) == ("in_progress", [])
+
+
+def test_the_referral_on_a_message_is_audited_by_code_only(login_as):
+    patient, doctor, admin = login_as("patient"), login_as("doctor"), login_as("admin")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    patient.post(f"/api/v1/consultations/{cid}/messages", json={"body": "I took too many pills"})
+    entries = admin.get(f"/api/v1/audit?subject=consultation:{cid}&action=consultation.referred_offline").json
+    assert [e["detail"] for e in entries["items"]] == [
+        {"triage_codes": ["overdose-or-poisoning"], "on": "message"}]
+
+
+# ---- a child under 6 is seen online only with a guardian present (cn) ----------------------------------------
+
+GUARDIAN = {"name": "Li Na", "relationship": "mother"}
+
+
+def three_year_old(login_as):
+    today = date.today()
+    return login_as("patient", birth_date=today.replace(year=today.year - 3, day=1))
+
+
+def test_under_cn_a_child_under_6_without_a_guardian_is_refused(login_as):
+    response = three_year_old(login_as).post("/api/v1/consultations", json=FOLLOW_UP)
+    assert response.status_code == 422
+    assert response.json["type"] == "/problems/policy-violation"
+    assert (response.json["rule"], response.json["citation"]) == (
+        "cn.child-under-6-guardian", "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条")
+
+
+def test_under_cn_a_red_flag_refers_a_child_even_without_a_guardian(login_as):
+    response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "symptoms": ["seizure"]})
+    assert (response.status_code, response.json["status"]) == (201, "referred_offline")
+
+
+def test_under_cn_the_doctor_confirms_the_guardian_before_prescribing_for_a_child(login_as):
+    child, doctor = three_year_old(login_as), login_as("doctor")
+    created = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN})
+    assert (created.status_code, created.json["guardian"]) == (201, GUARDIAN)
+    cid = created.json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    body = {"items": [item(dose=250, frequency_per_day=2, quantity=14)], "diagnosis": FOLLOW_UP["prior_diagnosis"]}
+    refused = doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=body)
+    assert (refused.status_code, refused.json["rule"]) == (422, "cn.child-under-6-guardian")
+    confirmed = doctor.post(f"/api/v1/consultations/{cid}/guardian/confirm")
+    assert confirmed.status_code == 200
+    assert confirmed.json["guardian"]["confirmed_by"] == doctor.user.id and confirmed.json["guardian"]["confirmed_at"]
+    assert doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=body).status_code == 201
+
+
+def test_only_the_doctor_holding_the_consultation_confirms_the_guardian(login_as):
+    child, doctor, other = three_year_old(login_as), login_as("doctor"), login_as("doctor")
+    cid = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN}).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    assert other.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code in (403, 404)
+    assert child.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code == 403
+
+
+def test_under_us_a_child_needs_no_recorded_guardian(login_as, us_policy):
+    response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "is_follow_up": False})
+    assert (response.status_code, response.json["status"], response.json["guardian"]) == (201, "waiting", None)

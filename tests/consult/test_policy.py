@@ -1,14 +1,15 @@
 """Jurisdiction rules: each rule of the cn and us profiles, refusing and allowing, with its citation."""
 
+import dataclasses
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from consult.formulary import get_formulary
 from consult.policy import (
-    POLICIES, Policy, PolicyRefusal, consultation_refusals, get_policy, max_refills, prescription_refusals,
-    requires_otp, valid_until,
+    POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, guardian_refusal, max_refills, online_sale_refusal,
+    prescription_refusals, requires_otp, valid_until,
 )
 from consult.safety import Item
 
@@ -111,7 +112,7 @@ def test_us_allows_five_refills_of_schedule_v_under_its_own_rule_and_refuses_six
     schedule_v = replace(TRAMADOL, us_schedule="V")
     assert prescription_refusals(US, drug=schedule_v, item=item(schedule_v, refills=5)) == []
     assert prescription_refusals(US, drug=schedule_v, item=item(schedule_v, refills=6)) == [PolicyRefusal(
-        rule="us.schedule-v-refills", citation="21 CFR 1306.22(a) applied by rxloop house policy",
+        rule="us.schedule-v-refills", citation="rxloop house policy; federal: 21 CFR 1306.21–1306.23",
         message="tramadol is Schedule V: at most 5 refills.")]
 
 
@@ -170,3 +171,196 @@ def test_every_rule_has_an_id_a_citation_and_a_summary():
     for rule in everything:
         assert rule.id.split(".")[0] in ("cn", "us") and rule.citation and rule.summary
     assert len({r.id for r in everything}) == len(everything)
+
+
+# ---- the China online-retail prohibition list (药品网络销售禁止清单（第一版）) --------------------------------
+
+LIST_CITATION = "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号）"
+ON_THE_LIST = {  # every formulary drug the list covers, by the section that covers it
+    "codeine-30mg-tab": "一", "tramadol-50mg-cap": "一", "diazepam-5mg-tab": "一", "alprazolam-0.4mg-tab": "一",
+    "zolpidem-10mg-tab": "一", "digoxin-0.25mg-tab": "二（四）", "amiodarone-200mg-tab": "二（四）",
+    "phenytoin-100mg-cap": "二（四）", "carbamazepine-200mg-tab": "二（四）", "warfarin-3mg-tab": "二（四）",
+    "lithium-carbonate-300mg-tab": "二（四）", "colchicine-0.5mg-tab": "二（四）", "itraconazole-100mg-cap": "二（四）",
+}
+
+
+def test_the_cn_list_covers_exactly_these_formulary_drugs_each_with_its_section():
+    covered = {}
+    for drug in FORMULARY.drugs.values():
+        refusal = online_sale_refusal(CN, drug=drug)
+        if refusal is not None:
+            assert refusal.rule == "cn.online-sale-prohibited" and drug.generic_name in refusal.message
+            covered[drug.id] = refusal.citation.removeprefix(LIST_CITATION + " ")
+    assert covered == ON_THE_LIST
+
+
+@pytest.mark.parametrize("drug_id", sorted(ON_THE_LIST))
+def test_the_us_policy_has_no_online_sale_list(drug_id):
+    assert online_sale_refusal(US, drug=FORMULARY.drugs[drug_id]) is None
+
+
+def test_the_list_declares_every_line_of_the_announcement():
+    categories = CN.online_sale_prohibited
+    assert [c.id for c in categories] == [
+        "vaccines", "blood-products", "narcotic-drugs", "psychotropic-drugs", "medical-toxic-drugs",
+        "radioactive-drugs", "precursor-chemicals", "hospital-preparations", "tcm-formula-granules",
+        "injections", "ephedrine-combinations", "oral-narcotic-combinations", "oral-tramadol-combinations",
+        "oral-dextromethorphan", "anabolic-agents-and-peptide-hormones", "named-cardiovascular-and-respiratory",
+        "named-neurological-anticoagulant-and-other", "named-reproductive", "named-antimicrobials"]
+    assert all(c.citation.startswith(LIST_CITATION) for c in categories)
+    assert "cn.online-sale-prohibited" in {r.id for r in CN.rules} and "2022年第111号" in CN.rule(
+        "cn.online-sale-prohibited").citation
+
+
+def drug_like(**fields):
+    """A made-up formulary drug: amoxicillin's record with these fields changed."""
+    return dataclasses.replace(AMOXICILLIN, **{"synonyms": (), **fields})
+
+
+@pytest.mark.parametrize("fields, category", [
+    ({"atc_code": "J07BB02", "generic_name": "influenza vaccine"}, "vaccines"),
+    ({"cn_special_class": "medical-toxic"}, "medical-toxic-drugs"),
+    ({"form": "solution for injection", "atc_code": "J01DD04"}, "injections"),
+    ({"generic_name": "ibuprofen + pseudoephedrine", "ingredients": ("ibuprofen", "pseudoephedrine")},
+     "ephedrine-combinations"),
+    ({"generic_name": "paracetamol + codeine", "ingredients": ("paracetamol", "codeine")},
+     "oral-narcotic-combinations"),
+    ({"generic_name": "paracetamol + tramadol", "ingredients": ("paracetamol", "tramadol")},
+     "oral-tramadol-combinations"),
+    ({"generic_name": "dextromethorphan", "ingredients": ("dextromethorphan",)}, "oral-dextromethorphan"),
+    ({"generic_name": "oxandrolone", "atc_code": "A14AA08"}, "anabolic-agents-and-peptide-hormones"),
+    ({"generic_name": "mifepristone", "synonyms": ("米非司酮",)}, "named-reproductive"),
+    ({"generic_name": "linezolid"}, "named-antimicrobials"),
+])
+def test_each_category_recognises_its_drugs(fields, category):
+    refusal = online_sale_refusal(CN, drug=drug_like(**fields))
+    assert refusal is not None and refusal.citation == next(
+        c.citation for c in CN.online_sale_prohibited if c.id == category)
+    assert next(c for c in CN.online_sale_prohibited if c.covers(drug_like(**fields))).id == category
+
+
+@pytest.mark.parametrize("fields", [
+    {"form": "solution for injection", "atc_code": "A10AB01", "generic_name": "insulin"},  # 降糖类药物除外
+    {"generic_name": "fusidic acid", "route": "topical", "form": "cream"},  # 抗菌药不含外用剂型
+    {"generic_name": "dextromethorphan + guaifenesin", "ingredients": ("dextromethorphan", "guaifenesin")},
+    {"generic_name": "tramadol", "ingredients": ("tramadol",), "cn_special_class": None},  # single: 精神药品 instead
+    {"generic_name": "insulin glargine", "atc_code": "A10AE04"},
+    {"generic_name": "ethinylestradiol + levonorgestrel", "ingredients": ("ethinylestradiol", "levonorgestrel")},
+])
+def test_what_the_list_leaves_out_is_not_refused(fields):
+    assert online_sale_refusal(CN, drug=drug_like(**fields)) is None
+
+
+def test_the_refusal_says_how_the_drug_is_listed():
+    assert online_sale_refusal(CN, drug=CODEINE).message == (
+        "codeine is on China's list of drugs that may not be sold online (as 麻醉药品 (narcotic drugs)): "
+        "fill the prescription at a pharmacy in person.")
+
+
+# ---- Ryan Haight (us): a controlled substance online needs an in-person evaluation or a named exception -----
+
+TODAY = date(2026, 12, 1)
+RYAN_HAIGHT = "us.ryan-haight-in-person-evaluation"
+
+
+@pytest.mark.parametrize("basis", [
+    None, {}, {"kind": "in_person_evaluation"}, {"kind": "in_person_evaluation", "evaluated_on": "2026-12-02"},
+    {"kind": "telemedicine_exception"}, {"kind": "telemedicine_exception", "exception": "802(54)(Z)"},
+    {"kind": "video call"},
+])
+def test_us_refuses_a_controlled_substance_online_without_a_recorded_basis(basis):
+    refusals = controlled_substance_refusals(US, drugs=[AMOXICILLIN, TRAMADOL], basis=basis, today=TODAY)
+    assert [(r.rule, r.citation) for r in refusals] == [(RYAN_HAIGHT, "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)")]
+
+
+@pytest.mark.parametrize("basis", [
+    {"kind": "in_person_evaluation", "evaluated_on": "2026-12-01"},
+    {"kind": "in_person_evaluation", "evaluated_on": date(2019, 5, 1)},
+    {"kind": "telemedicine_exception", "exception": "802(54)(A)"},
+    {"kind": "telemedicine_exception", "exception": "802(54)(B)"},
+    {"kind": "telemedicine_exception", "exception": "802(54)(G)-dea-temporary-flexibilities"},
+])
+def test_us_allows_a_controlled_substance_online_on_an_in_person_evaluation_or_a_named_exception(basis):
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY) == []
+
+
+def test_the_dea_temporary_flexibilities_end_on_the_last_day_the_fourth_extension_gives():
+    basis = {"kind": "telemedicine_exception", "exception": "802(54)(G)-dea-temporary-flexibilities"}
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 12, 31)) == []
+    refusals = controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2027, 1, 1))
+    assert [r.rule for r in refusals] == [RYAN_HAIGHT]
+    assert "Fourth Temporary Extension" in refusals[0].citation and "2026-12-31" in refusals[0].message
+
+
+def test_us_needs_no_basis_for_non_controlled_drugs():
+    assert controlled_substance_refusals(US, drugs=[AMOXICILLIN], basis=None, today=TODAY) == []
+
+
+def test_cn_has_no_ryan_haight_rule_as_it_never_prescribes_controlled_drugs_online():
+    assert controlled_substance_refusals(CN, drugs=[CODEINE], basis=None, today=TODAY) == []
+    assert rules(prescription_refusals(CN, drug=CODEINE, item=item(CODEINE))) == ["cn.no-special-management-drugs-online"]
+
+
+def test_every_named_telemedicine_exception_cites_21_usc_802_54():
+    assert [e.key for e in US.telemedicine_exceptions][:6] == [f"802(54)({c})" for c in "ABCDEF"]
+    assert all(e.citation.startswith(f"21 U.S.C. {e.key[:10]}") for e in US.telemedicine_exceptions)
+
+
+# ---- citations say exactly what the cited text says ---------------------------------------------------------
+
+def test_schedule_v_refills_and_validity_are_house_policy_citing_1306_21_to_1306_23():
+    for rule_id in ("us.schedule-v-refills", "us.validity-schedule-v"):
+        rule = US.rule(rule_id)
+        assert rule.citation == "rxloop house policy; federal: 21 CFR 1306.21–1306.23"
+        assert "Schedules III and IV only" in rule.summary
+
+
+def test_the_six_month_and_five_refill_limits_cite_1306_22_for_schedules_iii_and_iv():
+    assert US.rule("us.schedule-iii-iv-refills").citation == "21 CFR 1306.22(a)"
+    assert US.rule("us.validity-schedule-iii-iv").citation == "21 CFR 1306.22(a)"
+    assert {schedule: US.validity[schedule].rule for schedule in ("II", "III", "IV", "V")} == {
+        "II": "us.validity-schedule-ii", "III": "us.validity-schedule-iii-iv", "IV": "us.validity-schedule-iii-iv",
+        "V": "us.validity-schedule-v"}
+
+
+def test_schedule_ii_has_no_refills_under_1306_12_and_its_30_days_are_house_policy():
+    assert US.rule("us.schedule-ii-no-refills").citation == "21 CFR 1306.12(a)"
+    assert US.rule("us.validity-schedule-ii").citation == "rxloop house policy; federal: 21 CFR 1306.11–1306.12"
+
+
+@pytest.mark.parametrize("word", ["strictest", "most states", "always", "every state"])
+def test_no_rule_over_claims_state_law(word):
+    assert [r.id for p in POLICIES.values() for r in p.rules if word in (r.summary + r.citation).lower()] == []
+
+
+def test_every_validity_rule_names_a_declared_rule():
+    for policy in POLICIES.values():
+        assert all(policy.rule(v.rule) for v in policy.validity.values())
+
+
+def test_each_rule_set_has_a_version_a_prescription_records():
+    assert (CN.ruleset_version, US.ruleset_version) == ("cn/2026.12.1", "us/2026.12.1")
+
+
+# ---- a child under 6 is seen online only with a guardian present (cn) ----------------------------------------
+
+GUARDIAN = {"name": "Li Na", "relationship": "mother"}
+CONFIRMED = {**GUARDIAN, "confirmed_by": "usr-1", "confirmed_at": "2026-12-01T09:00:00+00:00"}
+
+
+@pytest.mark.parametrize("age_years, guardian, prescribing, refused", [
+    (5, None, False, True), (0, {"name": "Li Na", "relationship": " "}, False, True), (5, GUARDIAN, False, False),
+    (5, GUARDIAN, True, True), (5, CONFIRMED, True, False), (6, None, True, False), (None, None, True, False),
+])
+def test_cn_needs_a_recorded_guardian_for_a_child_under_6_and_their_confirmation_to_prescribe(
+        age_years, guardian, prescribing, refused):
+    refusal = guardian_refusal(CN, age_years=age_years, guardian=guardian, prescribing=prescribing)
+    assert (refusal is not None) is refused
+    if refused:
+        assert refusal.rule == "cn.child-under-6-guardian"
+        assert refusal.citation == "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十九条"
+
+
+@pytest.mark.parametrize("prescribing", [False, True])
+def test_us_has_no_guardian_rule(prescribing):
+    assert guardian_refusal(US, age_years=2, guardian=None, prescribing=prescribing) is None

@@ -1,5 +1,6 @@
 """Prescriptions over HTTP: draft with safety findings, sign, pharmacist review, cancel, expiry."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -197,3 +198,62 @@ def test_another_patient_sees_nothing_of_a_prescription(session, people, login_a
     assert rx.id not in [p["id"] for p in stranger.get("/api/v1/prescriptions").json["items"]]
     assert stranger.get(f"/api/v1/patients/{rx.patient_id}").status_code == 403
     assert login_as("doctor").get(f"/api/v1/prescriptions/{rx.id}").status_code == 404
+
+
+# ---- Ryan Haight (us) and the rule-set version -------------------------------------------------------------
+
+CODEINE_ITEM = item("codeine-30mg-tab", dose=30, frequency_per_day=4, days_supply=3, quantity=12)
+IN_PERSON = {"kind": "in_person_evaluation", "evaluated_on": "2026-03-02"}
+
+
+def draft_with(session, people, items, **body):
+    consultation = consultation_in_progress(session, people["patient"].user, people["doctor"].user)
+    return people["doctor"].post(f"/api/v1/consultations/{consultation.id}/prescriptions",
+                                 json={"items": items, "diagnosis": DIAGNOSIS, **body})
+
+
+def test_under_us_a_controlled_substance_online_needs_an_in_person_evaluation_or_a_named_exception(
+        session, people, us_policy):
+    refused = draft_with(session, people, [CODEINE_ITEM])
+    assert refused.status_code == 422
+    assert refused.json["type"] == "/problems/policy-violation"
+    assert (refused.json["rule"], refused.json["citation"]) == (
+        "us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)")
+    drafted = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=IN_PERSON)
+    assert drafted.status_code == 201
+    assert drafted.json["controlled_substance_basis"] == IN_PERSON
+    assert drafted.json["ruleset_version"] == "us/2026.12.1"
+
+
+def test_under_us_an_unknown_telemedicine_exception_is_refused(session, people, us_policy):
+    refused = draft_with(session, people, [CODEINE_ITEM],
+                         controlled_substance_basis={"kind": "telemedicine_exception", "exception": "friendly"})
+    assert (refused.status_code, refused.json["rule"]) == (422, "us.ryan-haight-in-person-evaluation")
+    assert "802(54)(A)" in refused.json["detail"]
+
+
+def test_under_us_a_non_controlled_drug_needs_no_basis(session, people, us_policy):
+    drafted = draft_with(session, people, [item()])
+    assert drafted.status_code == 201 and drafted.json["controlled_substance_basis"] is None
+
+
+def test_under_cn_a_recorded_basis_does_not_make_a_controlled_substance_prescribable_online(session, people):
+    refused = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=IN_PERSON)
+    assert (refused.status_code, refused.json["rule"]) == (422, "cn.no-special-management-drugs-online")
+
+
+def test_a_prescription_records_the_rule_set_version_it_was_checked_under(session, people):
+    body = draft(session, people).json
+    assert body["ruleset_version"] == "cn/2026.12.1"
+    signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert signed.json["ruleset_version"] == "cn/2026.12.1"
+    assert people["patient"].get(f"/api/v1/prescriptions/{body['id']}").json["ruleset_version"] == "cn/2026.12.1"
+
+
+def test_signing_records_the_rule_set_version_in_force_at_signing(session, people, monkeypatch):
+    from consult import policy
+
+    body = draft(session, people).json
+    monkeypatch.setitem(policy.POLICIES, "cn", dataclasses.replace(policy.CN, version="2027.1.1"))
+    signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.1", "cn/2027.1.1")

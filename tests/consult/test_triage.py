@@ -2,7 +2,9 @@
 
 import pytest
 
-from consult.triage import INFANT_MESSAGE, PREGNANCY_MESSAGE, RED_FLAGS, TriageReason, triage
+from decimal import Decimal
+
+from consult.triage import INFANT_FEVER, RED_FLAGS, TriageReason, highest_temperature, triage
 
 
 def reasons(chief_complaint="", symptoms=(), age_years=35, pregnant=None, age_months=None):
@@ -42,8 +44,18 @@ def test_a_red_flag_among_the_symptoms_refers_offline(code, text):
     assert code in reasons("Follow-up of my blood pressure", symptoms=["headache", text])
 
 
-def test_every_red_flag_rule_has_a_case():
-    assert {code for code, _ in RED_FLAG_CASES} == {flag.code for flag in RED_FLAGS}
+def test_every_red_flag_rule_has_a_positive_and_a_negated_case_in_both_languages():
+    for flag in RED_FLAGS:
+        cases = [case for case in TABLE if case[0] == flag.code]
+        assert {(language, refers) for _, language, refers, _, _ in cases} == {
+            ("en", True), ("zh", True), ("en", False), ("zh", False)}, flag.code
+
+
+def test_every_rule_has_a_source():
+    for flag in (*RED_FLAGS, INFANT_FEVER):
+        assert flag.source.strip(), flag.code
+    assert {r.source for r in triage(chief_complaint="chest pain", symptoms=[], age_years=50, pregnant=None)} == {
+        next(f.source for f in RED_FLAGS if f.code == "chest-pain")}
 
 
 @pytest.mark.parametrize("text", [
@@ -86,9 +98,9 @@ def test_bleeding_or_abdominal_pain_in_pregnancy_refers_offline(pregnant, text):
 
 
 def test_bleeding_in_pregnancy_says_where_to_go_now():
-    assert triage(chief_complaint="vaginal bleeding", symptoms=[], age_years=30, pregnant=True) == [
-        TriageReason("pregnancy-bleeding-or-pain", PREGNANCY_MESSAGE)]
-    assert PREGNANCY_MESSAGE.endswith("go to an emergency or obstetric department now.")
+    [reason] = triage(chief_complaint="vaginal bleeding", symptoms=[], age_years=30, pregnant=True)
+    assert reason.code == "pregnancy-bleeding-or-pain"
+    assert reason.message.endswith("go to an emergency or obstetric department now.")
 
 
 @pytest.mark.parametrize("pregnant, text", [
@@ -108,8 +120,7 @@ def test_fever_in_an_infant_under_three_months_refers_offline(age_years, age_mon
 
 def test_fever_in_an_infant_says_to_go_to_hospital_today():
     assert triage(chief_complaint="fever", symptoms=[], age_years=0, pregnant=None, age_months=1) == [
-        TriageReason("infant-fever", INFANT_MESSAGE)]
-    assert INFANT_MESSAGE == "Fever in a baby under 3 months must be seen in person today: go to a hospital now."
+        TriageReason("infant-fever", INFANT_FEVER.message, INFANT_FEVER.source)]
 
 
 @pytest.mark.parametrize("age_years, age_months", [(0, 3), (0, 11), (2, 24), (1, None), (35, None), (None, None)])
@@ -134,3 +145,135 @@ def test_empty_input_is_not_referred():
 
 def test_a_missing_complaint_or_symptom_is_skipped_and_the_rest_still_checked():
     assert reasons(None, symptoms=[None, "chest pain"]) == ["chest-pain"]
+
+
+# ---- the table: every rule, English and Chinese, a case that refers and a negated or near case that does not
+
+ADULT, PREGNANT, TWO_MONTHS, FOUR_MONTHS = ({"age_years": 35}, {"age_years": 30, "pregnant": True},
+                                            {"age_years": 0, "age_months": 2}, {"age_years": 0, "age_months": 4})
+TABLE = [
+    # code, language, refers, text, context
+    ("chest-pain", "en", True, "pain radiating to my left arm and sweating", ADULT),
+    ("chest-pain", "en", True, "crushing pain going down the left arm", ADULT),
+    ("chest-pain", "en", True, "chest discomfort, pain spreading to my jaw", ADULT),
+    ("chest-pain", "zh", True, "胸口压迫感，放射到左臂", ADULT),
+    ("chest-pain", "zh", True, "心前区疼痛", ADULT),
+    ("chest-pain", "en", False, "no chest pain, no pain radiating to my arm", ADULT),
+    ("chest-pain", "en", False, "I don't have chest pain", ADULT),
+    ("chest-pain", "en", True, "the pain is radiating to my jaw", ADULT),
+    ("chest-pain", "en", False, "an itchy rash spreading to my arm", ADULT),
+    ("chest-pain", "zh", False, "无明显胸痛", ADULT),
+    ("breathing-difficulty", "en", True, "so short of breath I can't finish a sentence", ADULT),
+    ("breathing-difficulty", "zh", True, "喘不上气", ADULT),
+    ("breathing-difficulty", "en", False, "denies shortness of breath", ADULT),
+    ("breathing-difficulty", "zh", False, "否认呼吸困难", ADULT),
+    ("stroke-signs", "en", True, "her mouth drooping on one side", ADULT),
+    ("stroke-signs", "en", True, "I can't lift my arm since this morning", ADULT),
+    ("stroke-signs", "en", True, "his speech is slurred", ADULT),
+    ("stroke-signs", "zh", True, "嘴角歪，说话含糊", ADULT),
+    ("stroke-signs", "zh", True, "突然单侧无力", ADULT),
+    ("stroke-signs", "en", False, "no face droop, no arm weakness, no slurred speech", ADULT),
+    ("stroke-signs", "zh", False, "没有口角歪斜", ADULT),
+    ("suicide-risk", "en", True, "sometimes I wish I wouldn't wake up", ADULT),
+    ("suicide-risk", "en", True, "I don't want to be alive anymore", ADULT),
+    ("suicide-risk", "en", True, "there's no reason to live", ADULT),
+    ("suicide-risk", "zh", True, "活着没意思，不想醒来", ADULT),
+    ("suicide-risk", "zh", True, "真的不想活了", ADULT),
+    ("suicide-risk", "en", False, "denies suicidal thoughts", ADULT),
+    ("suicide-risk", "en", False, "I wake up tired every day", ADULT),
+    ("suicide-risk", "zh", False, "否认自杀念头", ADULT),
+    ("overdose-or-poisoning", "en", True, "I took too many pills an hour ago", ADULT),
+    ("overdose-or-poisoning", "en", True, "my son accidentally swallowed a button battery", ADULT),
+    ("overdose-or-poisoning", "zh", True, "孩子误服了降压药", ADULT),
+    ("overdose-or-poisoning", "zh", True, "吃了一整瓶安眠药", ADULT),
+    ("overdose-or-poisoning", "en", False, "food poisoning last week, better now", ADULT),
+    ("overdose-or-poisoning", "en", False, "how much paracetamol can I take without an overdose", ADULT),
+    ("overdose-or-poisoning", "zh", False, "上周食物中毒，已经好了", ADULT),
+    ("anaphylaxis", "en", True, "throat tightness after the antibiotic", ADULT),
+    ("anaphylaxis", "en", True, "my throat feels tight and I have hives", ADULT),
+    ("anaphylaxis", "zh", True, "吃药后喉咙发紧", ADULT),
+    ("anaphylaxis", "en", False, "sore throat, no throat tightness", ADULT),
+    ("anaphylaxis", "zh", False, "没有喉咙发紧，只是嗓子痛", ADULT),
+    ("meningitis-signs", "en", True, "fever and a stiff neck", ADULT),
+    ("meningitis-signs", "en", True, "temperature 38.6, neck is stiff", ADULT),
+    ("meningitis-signs", "en", True, "spots on her legs, a rash that doesn't fade when I press a glass", ADULT),
+    ("meningitis-signs", "zh", True, "发烧，脖子僵硬", ADULT),
+    ("meningitis-signs", "zh", True, "颈项强直", ADULT),
+    ("meningitis-signs", "en", False, "stiff neck after sleeping badly", ADULT),
+    ("meningitis-signs", "en", False, "mild fever, no stiff neck", ADULT),
+    ("meningitis-signs", "zh", False, "发烧，没有脖子僵硬", ADULT),
+    ("loss-of-consciousness", "en", True, "she fainted at breakfast", ADULT),
+    ("loss-of-consciousness", "zh", True, "突然晕倒", ADULT),
+    ("loss-of-consciousness", "en", False, "no loss of consciousness", ADULT),
+    ("loss-of-consciousness", "zh", False, "无抽搐", ADULT),
+    ("severe-bleeding", "en", True, "I vomited blood twice", ADULT),
+    ("severe-bleeding", "zh", True, "今天吐血", ADULT),
+    ("severe-bleeding", "en", False, "no black stools", ADULT),
+    ("severe-bleeding", "zh", False, "没有黑便", ADULT),
+    ("pregnancy-bleeding-or-pain", "en", True, "some bleeding today", PREGNANT),
+    ("pregnancy-bleeding-or-pain", "zh", True, "怀孕8周，见红", ADULT),
+    ("pregnancy-bleeding-or-pain", "en", False, "pregnant, no bleeding", ADULT),
+    ("pregnancy-bleeding-or-pain", "zh", False, "怀孕12周，没有腹痛", ADULT),
+    ("possible-ectopic-pregnancy", "en", True, "missed my period and have pain on one side", ADULT),
+    ("possible-ectopic-pregnancy", "en", True, "shoulder tip pain", PREGNANT),
+    ("possible-ectopic-pregnancy", "zh", True, "停经6周，右下腹痛", ADULT),
+    ("possible-ectopic-pregnancy", "en", False, "period is late, no pain", ADULT),
+    ("possible-ectopic-pregnancy", "en", False, "left lower abdominal pain after running", ADULT),
+    ("possible-ectopic-pregnancy", "zh", False, "月经推迟，没有左下腹痛", ADULT),
+    ("pre-eclampsia-signs", "en", True, "34 weeks pregnant with a severe headache and blurred vision", ADULT),
+    ("pre-eclampsia-signs", "en", True, "sudden swelling of my feet", PREGNANT),
+    ("pre-eclampsia-signs", "zh", True, "孕32周，头痛得厉害，眼前闪光", ADULT),
+    ("pre-eclampsia-signs", "en", False, "severe headache after a long day", ADULT),
+    ("pre-eclampsia-signs", "en", False, "no blurred vision, no severe headache", PREGNANT),
+    ("pre-eclampsia-signs", "zh", False, "孕30周，无视物模糊", ADULT),
+    ("reduced-fetal-movements", "en", True, "the baby is moving less since yesterday", ADULT),
+    ("reduced-fetal-movements", "zh", True, "孕36周，胎动减少", ADULT),
+    ("reduced-fetal-movements", "en", False, "no reduced fetal movements, baby kicking a lot", PREGNANT),
+    ("reduced-fetal-movements", "zh", False, "没有胎动减少", PREGNANT),
+    ("infant-fever", "en", True, "temperature 38.1 this morning", TWO_MONTHS),
+    ("infant-fever", "en", True, "she is hot, 39.2°C", FOUR_MONTHS),
+    ("infant-fever", "en", True, "fever of 103°F", FOUR_MONTHS),
+    ("infant-fever", "zh", True, "宝宝发烧39度", FOUR_MONTHS),
+    ("infant-fever", "zh", True, "体温38.0℃", TWO_MONTHS),
+    ("infant-fever", "en", False, "no fever, temperature 37.2", TWO_MONTHS),
+    ("infant-fever", "en", False, "fever of 38.6", FOUR_MONTHS),
+    ("infant-fever", "zh", False, "没有发烧", TWO_MONTHS),
+    ("infant-fever", "zh", False, "发热38.8度", FOUR_MONTHS),
+]
+
+
+@pytest.mark.parametrize("code, language, refers, text, context", TABLE,
+                         ids=[f"{c}-{lang}-{'refers' if r else 'safe'}-{i}" for i, (c, lang, r, _, _) in enumerate(TABLE)])
+def test_each_rule_refers_on_its_signs_and_not_when_negated(code, language, refers, text, context):
+    found = reasons(text, **context)
+    assert (code in found) is refers
+    if not refers and not any(case[0] != code and case[3] == text for case in TABLE):
+        assert found == []  # a safe case is safe for every rule
+
+
+def test_the_infant_fever_rule_is_in_the_table():
+    assert "infant-fever" in {case[0] for case in TABLE}
+
+
+@pytest.mark.parametrize("text, celsius", [
+    ("38.5", Decimal("38.5")), ("39℃", Decimal("39.0")), ("发热38.5度", Decimal("38.5")), ("101°F", Decimal("38.3")),
+    ("fever 102", Decimal("38.9")), ("temp 37.8 then 38.4", Decimal("38.4")), ("for 38 hours", None),
+    ("8 weeks pregnant", None), ("10周", None), ("", None),
+])
+def test_the_highest_written_temperature_is_read_in_celsius(text, celsius):
+    assert highest_temperature([text.casefold()]) == celsius
+
+
+@pytest.mark.parametrize("age_months, text, refers", [
+    (2, "temperature 37.9", False), (2, "temperature 38.0", True), (2, "feverish", True),
+    (3, "temperature 38.9", False), (3, "temperature 39.0", True), (5, "39度", True), (5, "fever", False),
+    (6, "temperature 39.5", False), (11, "40℃", False),
+])
+def test_infant_fever_follows_the_nice_age_bands(age_months, text, refers):
+    assert ("infant-fever" in reasons(text, age_years=0, age_months=age_months)) is refers
+
+
+def test_signs_in_later_messages_combine_with_the_complaint():
+    assert reasons("mild fever", symptoms=[]) == []
+    assert [r.code for r in triage(chief_complaint="mild fever", symptoms=[], age_years=20, pregnant=None,
+                                   messages=["and now my neck is stiff"])] == ["meningitis-signs"]

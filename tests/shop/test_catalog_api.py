@@ -90,3 +90,19 @@ def test_search_is_answered_by_the_trigram_index_on_postgresql(session, is_postg
     session.execute(text("SET LOCAL enable_seqscan = off"))  # plan as if the table were large
     plan = "\n".join(session.scalars(text(f"EXPLAIN {sql}")))
     assert "ix_products_name_trgm" in plan, plan
+
+
+def test_under_cn_the_catalog_says_why_a_product_is_not_sold_online(session, client):
+    shown = client.get(f"/api/v1/products/{make_product(session, 'digoxin-0.25mg-tab').id}").json
+    assert shown["online_sale"] == {
+        "allowed": False, "rule": "cn.online-sale-prohibited",
+        "citation": "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号） 二（四）",
+        "reason": "digoxin is on China's list of drugs that may not be sold online (by name): "
+                  "fill the prescription at a pharmacy in person."}
+    otc = client.get(f"/api/v1/products/{make_product(session).id}").json
+    assert otc["online_sale"] == {"allowed": True, "rule": None, "citation": None, "reason": None}
+
+
+def test_under_us_the_catalog_sells_what_the_cn_list_forbids(session, client, us_policy):
+    shown = client.get(f"/api/v1/products/{make_product(session, 'digoxin-0.25mg-tab').id}").json
+    assert shown["online_sale"] == {"allowed": True, "rule": None, "citation": None, "reason": None}

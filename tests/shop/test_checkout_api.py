@@ -196,3 +196,42 @@ def test_a_patient_may_cancel_a_paid_order_before_dispensing(session, login_as, 
     session.commit()
     assert owner.post(f"/api/v1/orders/{order_id}/cancel", json={}).json["status"] == "cancelled"
     assert lot_of(session, otc).reserved == 0
+
+
+# ---- the China online-retail prohibition list ----------------------------------------------------------
+
+WARFARIN = "warfarin-3mg-tab"
+WARFARIN_ITEM = item(WARFARIN, dose=3, dose_unit="mg", frequency_per_day=1, days_supply=7, quantity=7)
+
+
+def test_under_cn_a_drug_on_the_prohibition_list_is_refused_at_checkout_even_with_an_approved_prescription(
+        session, login_as):
+    warfarin = make_product(session, WARFARIN, pack_size=7, price=2000, stock=5)
+    patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
+    prescription = approved_prescription(session, patient.user, doctor.user, pharmacist.user, items=[WARFARIN_ITEM],
+                                         override_reason="Reviewed.")
+    response = checkout(patient, order_body((warfarin, 1, {"prescription_id": prescription.id})))
+    assert response.status_code == 422
+    assert response.json["type"] == "/problems/policy-violation"
+    assert response.json["rule"] == "cn.online-sale-prohibited"
+    assert response.json["citation"] == "国家药监局关于发布药品网络销售禁止清单（第一版）的公告（2022年第111号） 二（四）"
+    assert response.json["product_id"] == warfarin.id
+    assert response.json["errors"] == {"items.0.product_id": ["Not sold online under this jurisdiction."]}
+    assert session.scalars(select(Order)).all() == [] and lot_of(session, warfarin).reserved == 0
+
+
+def test_under_cn_a_prohibited_drug_is_refused_before_asking_for_a_prescription(session, login_as):
+    tramadol = make_product(session, "tramadol-50mg-cap", pack_size=10, price=2000, stock=5)
+    response = checkout(login_as("patient"), order_body((tramadol, 1)))
+    assert (response.status_code, response.json["rule"]) == (422, "cn.online-sale-prohibited")
+    assert response.json["citation"].endswith(" 一")
+
+
+def test_under_us_the_cn_list_does_not_apply_at_checkout(session, login_as, us_policy):
+    warfarin = make_product(session, WARFARIN, pack_size=7, price=2000, stock=5)
+    patient, doctor, pharmacist = login_as("patient"), login_as("doctor"), login_as("pharmacist")
+    prescription = approved_prescription(session, patient.user, doctor.user, pharmacist.user, items=[WARFARIN_ITEM],
+                                         override_reason="Reviewed.")
+    response = checkout(patient, order_body((warfarin, 1, {"prescription_id": prescription.id})))
+    assert response.status_code == 201
+    assert lot_of(session, warfarin).reserved == 1
