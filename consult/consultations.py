@@ -24,7 +24,7 @@ LIFECYCLE = StateMachine("consultation", {
     "completed": set(),
     "cancelled": set(),
     "referred_offline": set(),
-})
+}, initial=("waiting", "referred_offline"))
 OPEN = ("waiting", "in_progress")
 
 

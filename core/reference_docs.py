@@ -38,7 +38,7 @@ def problems_page() -> str:
 
 def _machine_section(machine: StateMachine) -> list[str]:
     every = machine.states
-    starts = [s for s in every if not machine.sources(s)]
+    starts = list(machine.initial)
     ends = [s for s in every if not machine.targets(s)]
     diagram = ["```mermaid", "stateDiagram-v2"]
     diagram += [f"    [*] --> {s}" for s in starts]

@@ -11,13 +11,21 @@ MACHINES: dict[str, "StateMachine"] = {}
 
 class StateMachine:
     """`name` is the record's noun as a reader says it ("order"); `article` is "a" or "an"
-    before it, from its first letter unless given ("an hour", "a user" need saying)."""
+    before it, from its first letter unless given ("an hour", "a user" need saying).
+    `initial` names the states a record may be created in, when that is not simply every state
+    nothing moves to (a consultation triaged at once is created already referred offline)."""
 
-    def __init__(self, name: str, transitions: dict[str, set[str]], *, article: str | None = None):
+    def __init__(self, name: str, transitions: dict[str, set[str]], *, article: str | None = None,
+                 initial: tuple[str, ...] | None = None):
         if name in MACHINES:
             raise ValueError(f"A state machine named {name!r} is already declared.")
+        unknown = set(initial or ()) - set(transitions)
+        if unknown:
+            raise ValueError(f"Initial states {sorted(unknown)} are not in the {name} table.")
         self.name = name
         self.transitions = transitions
+        self.initial = tuple(initial) if initial else tuple(s for s in transitions
+                                                            if not any(s in t for t in transitions.values()))
         self.article = article or ("an" if name.lower().startswith(tuple("aeiou")) else "a")
         MACHINES[name] = self
 
