@@ -25,6 +25,13 @@ class Patient(Base):
     allergies: Mapped[list[Any]] = mapped_column(default=list)
     conditions: Mapped[list[Any]] = mapped_column(default=list)
     current_medications: Mapped[list[Any]] = mapped_column(default=list)
+    # Counted back 280 days from it, the expected delivery date gives the gestational week on any
+    # day (a week number typed once would be wrong a week later).
+    pregnancy_due_date: Mapped[date | None]
+    egfr: Mapped[int | None]  # mL/min/1.73 m², the latest value, measured on egfr_measured_on
+    egfr_measured_on: Mapped[date | None]
+    ancestry: Mapped[list[Any] | None]  # consult.safety.ANCESTRIES; None or [] when not recorded
+    genotypes: Mapped[list[Any] | None]  # [{"allele": "HLA-B*15:02", "result": "positive"|"negative"}]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

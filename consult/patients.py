@@ -14,7 +14,10 @@ from core.identity.models import User
 from consult.events import ConsultEvent
 
 PROFILE_FIELDS = ("full_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
-                  "allergies", "conditions", "current_medications")
+                  "allergies", "conditions", "current_medications", "pregnancy_due_date", "egfr",
+                  "egfr_measured_on", "ancestry", "genotypes")
+# An expected delivery date more than 42 weeks ahead cannot belong to a pregnancy (Naegele: 40 weeks).
+LATEST_DUE_DATE_DAYS = 42 * 7
 
 
 def register(*, session: Session, email: str, password: str, full_name: str, birth_date: date,
@@ -34,6 +37,29 @@ def _check_birth_date(birth_date: date) -> None:
     if birth_date > utcnow().date() or birth_date.year < 1900:
         raise ValidationFailed("The birth date is not plausible.",
                                errors={"birth_date": ["Must be a past date after 1900."]})
+
+
+def _check_clinical_facts(patient: Patient, changes: dict) -> None:
+    """The expected delivery date and the eGFR with its date, as the record will hold them."""
+    today = utcnow().date()
+    due = changes.get("pregnancy_due_date")
+    if due is not None and (changes.get("sex") or patient.sex) == "male":
+        raise ValidationFailed("An expected delivery date is set for a male patient.",
+                               errors={"pregnancy_due_date": ["Inconsistent with sex."]})
+    if due is not None and (due - today).days > LATEST_DUE_DATE_DAYS:
+        raise ValidationFailed("The expected delivery date is not plausible.",
+                               errors={"pregnancy_due_date": ["Must be at most 42 weeks from today."]})
+    egfr = changes.get("egfr", patient.egfr)
+    measured = changes.get("egfr_measured_on", patient.egfr_measured_on)
+    if (egfr is None) != (measured is None):
+        raise ValidationFailed("An eGFR needs the date it was measured, and a date needs its eGFR.",
+                               errors={"egfr_measured_on": ["Give egfr and egfr_measured_on together."]})
+    if measured is not None and measured > today:
+        raise ValidationFailed("The eGFR's date is in the future.",
+                               errors={"egfr_measured_on": ["Must not be after today."]})
+    alleles = [g["allele"].replace(":", "") for g in changes.get("genotypes") or ()]
+    if len(alleles) != len(set(alleles)):
+        raise ValidationFailed("An allele is listed twice.", errors={"genotypes": ["One result per allele."]})
 
 
 def of_user(*, session: Session, user: User) -> Patient:
@@ -57,6 +83,7 @@ def update_profile(*, session: Session, user: User, changes: dict) -> Patient:
     if changes.get("pregnant") and (changes.get("sex") or patient.sex) == "male":
         raise ValidationFailed("Pregnancy is set for a male patient.",
                                errors={"pregnant": ["Inconsistent with sex."]})
+    _check_clinical_facts(patient, changes)
     changed = []
     for name, value in changes.items():
         if name == "full_name":

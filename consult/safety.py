@@ -1,9 +1,12 @@
 """Prescription safety checks (NCPDP DUR codes) over plain data: deterministic findings, no DB, no Flask.
 
-DD drug–drug interaction · DA drug–allergy · TD therapeutic duplication · HD high dose (per
-ingredient, over the new items and the active medication profile) · EX excessive quantity ·
-PG pregnancy · PA patient age (minimum ages; AGS Beers Criteria from 65) · MX duration beyond the
-jurisdiction's limit. A blocking finding
+DD drug–drug interaction · AT additive toxicity (multi-drug patterns over the whole profile) ·
+DA drug–allergy · TD therapeutic duplication · HD high dose (per ingredient, over the new items and
+the active medication profile) · EX excessive quantity · PG pregnancy (by gestational week;
+teratogens when status is unknown) · PA patient age (minimum ages; AGS Beers Criteria from 65) ·
+DC drug–disease (recorded conditions, eGFR) · DL drug–lab conflict (a known risk genotype) ·
+TN laboratory test needed (eGFR, HLA genotype) · MX duration beyond the jurisdiction's limit.
+A blocking finding
 stops signing; a warning needs the prescriber's written reason. Every finding names the rule
 that raised it and the data source behind it, and never the patient.
 """
@@ -17,11 +20,12 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from consult.formulary import Formulary, FormularyDrug, Interaction, plain
+from consult.formulary.loading import same_therapy
 from consult.formulary.matching import is_negated_allergy
 from consult.policy import Policy, days_supply_rules
 
 BLOCKING, WARNING = "blocking", "warning"
-CODES = ("DD", "DA", "PG", "PA", "HD", "EX", "TD", "MX")  # the order findings are listed in
+CODES = ("DD", "AT", "DA", "PG", "PA", "DC", "DL", "TN", "HD", "EX", "TD", "MX")  # the order findings are listed in
 ADULT_YEARS = 18
 # Under 12 a weight-based maximum needs the weight; from 12 most labels give adult doses (BNF, FDA).
 WEIGHT_REQUIRED_UNDER_YEARS = 12
@@ -33,6 +37,13 @@ QUANTITY_TOLERANCE = 2
 # A weekly drug given this many times a week or more is not weekly: twice a week, every other day,
 # daily. (1.5, not 1: a frequency of 1/7 stored to two decimals reads 0.98–1.05 times a week.)
 WEEKLY_DOSES_TOO_MANY = Decimal("1.5")
+# Naegele: the expected delivery date is 280 days (40 weeks) after the first day of the last period.
+PREGNANCY_DAYS = 280
+# A gestational age beyond this many weeks means the expected delivery date on record is out of date.
+LATEST_GESTATIONAL_WEEK = 44
+# An eGFR older than this no longer describes the kidneys: the metformin label asks for one at least
+# annually (FDA Glucophage 2.3), and so does KDIGO 2012 for stable CKD.
+EGFR_VALID_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,11 @@ class PatientFacts:
     allergies: tuple[Allergy, ...] = ()
     conditions: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, display)
     current_medications: tuple[str, ...] = ()  # drug ids or the patient's own words
+    pregnancy_due_date: date | None = None  # the expected delivery date, when pregnant
+    egfr: int | None = None  # mL/min/1.73 m²
+    egfr_measured_on: date | None = None
+    ancestry: tuple[str, ...] = ()  # consult.formulary.loading.ANCESTRIES; empty when not recorded
+    genotypes: tuple[tuple[str, str], ...] = ()  # (allele, "positive" or "negative")
 
 
 @dataclass(frozen=True)
@@ -219,14 +235,43 @@ def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]
 
 # ---- PG pregnancy, PA age ------------------------------------------------------------------
 
-def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], months: int | None):
+def gestational_week(due_date: date | None, today: date) -> int | None:
+    """Completed weeks of pregnancy on `today` from the expected delivery date (None if unknown or
+    if the date cannot belong to a current pregnancy)."""
+    if due_date is None:
+        return None
+    week = (PREGNANCY_DAYS - (due_date - today).days) // 7
+    return week if 0 <= week <= LATEST_GESTATIONAL_WEEK else None
+
+
+def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], months: int | None, today: date):
     years = None if months is None else months // 12
     may_be_pregnant = (patient.pregnant is None and (patient.sex or "unknown") != "male"
                        and (years is None or CHILDBEARING_YEARS[0] <= years <= CHILDBEARING_YEARS[1]))
+    week = gestational_week(patient.pregnancy_due_date, today)
     findings = []
     for drug in (m.drug for m in _distinct(new)):
         source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('pregnancy')}"
         note = drug.pregnancy_note or ""
+        by_week = [r for r in formulary.pregnancy_week_rules if drug.id in r.drug_ids]
+        if patient.pregnant and by_week and drug.pregnancy != "contraindicated":
+            if week is None:
+                first = min(by_week, key=lambda r: r.from_week)
+                findings.append(Finding(
+                    "PG", WARNING, (drug.id,),
+                    f"{drug.generic_name}: the stage of pregnancy is not known (no expected delivery date on record, "
+                    f"or one that does not fit a current pregnancy), and from week {first.from_week} other rules "
+                    f"apply. Record the expected delivery date. {first.advice}", "PG.gestational-age-unknown",
+                    f"disease_rules.yaml {formulary.version} #{first.id}: {first.source}"))
+                continue
+            reached = [r for r in by_week if week >= r.from_week]
+            if reached:
+                rule = max(reached, key=lambda r: r.from_week)
+                findings.append(Finding("PG", rule.severity, (drug.id,),
+                                        f"{drug.generic_name} at {week} weeks of pregnancy (from week "
+                                        f"{rule.from_week}): {rule.advice}", "PG.gestational-week",
+                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
+                continue
         if patient.pregnant and drug.pregnancy == "contraindicated":
             findings.append(Finding("PG", BLOCKING, (drug.id,),
                                     f"{drug.generic_name} is contraindicated in pregnancy. {note}",
@@ -235,6 +280,12 @@ def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
                                     "PG.caution", source))
+        elif may_be_pregnant and drug.teratogen is not None:
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name} can harm an unborn child ({drug.teratogen.harm}) and "
+                                    "pregnancy status is not recorded: confirm the patient is not pregnant.",
+                                    "PG.pregnancy-unknown",
+                                    f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
         elif may_be_pregnant and drug.pregnancy == "contraindicated":
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
@@ -264,6 +315,125 @@ def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> lis
             findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
                                     f"{drug.generic_name} is not for patients under {drug.min_age}: "
                                     f"{drug.min_age.reason}", "PA.minimum-age", source))
+    return findings
+
+
+# ---- DC drug–disease, renal function; DL and TN genotypes -------------------------------------
+
+def _icd10(code: str) -> str:
+    return (code or "").upper().replace(".", "").strip()
+
+
+def _conditions(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
+    codes = [(code.strip(), _icd10(code)) for code, _ in patient.conditions]
+    findings = []
+    for drug in (m.drug for m in _distinct(new)):
+        for rule in formulary.condition_rules:
+            prefixes = [_icd10(c) for c in rule.icd10]
+            matched = [code for code, normal in codes
+                       if drug.id in rule.drug_ids and any(normal.startswith(p) for p in prefixes)]
+            if matched:  # the recorded code only: its display text is the patient's own record
+                findings.append(Finding("DC", rule.severity, (drug.id,),
+                                        f"{drug.generic_name} with {rule.label} (recorded condition {matched[0]}): "
+                                        f"{rule.advice}", "DC.condition-table",
+                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
+    return findings
+
+
+def _renal(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], today: date) -> list[Finding]:
+    egfr, measured = patient.egfr, patient.egfr_measured_on
+    current = egfr is not None and measured is not None and (today - measured).days <= EGFR_VALID_DAYS
+    findings = []
+    for drug in (m.drug for m in _distinct(new)):
+        for rule in formulary.renal_rules:
+            if drug.id not in rule.drug_ids:
+                continue
+            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
+            thresholds = ", ".join(str(b.below) for b in rule.bands)
+            if rule.egfr_required and not current:
+                recorded = ("no eGFR is recorded" if egfr is None else
+                            f"the eGFR on record ({egfr}, measured {measured.isoformat() if measured else 'on an unknown date'}) "
+                            "is more than 12 months old or undated")
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name} is cleared by the kidneys and has eGFR thresholds "
+                                        f"({thresholds} mL/min/1.73 m²), but {recorded}: record a current eGFR.",
+                                        "TN.egfr-needed", source))
+            band = next((b for b in rule.bands if egfr is not None and egfr < b.below), None)
+            if band is not None:
+                findings.append(Finding("DC", band.severity, (drug.id,),
+                                        f"{drug.generic_name} with an eGFR of {egfr} mL/min/1.73 m² (below "
+                                        f"{band.below}): {band.advice}", "DC.renal-threshold", source))
+    return findings
+
+
+def _allele(text: str) -> str:
+    return "".join((text or "").upper().split()).replace(":", "")
+
+
+def _genotypes(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
+    results = {_allele(allele): result for allele, result in patient.genotypes}
+    ancestry = set(patient.ancestry)
+    findings = []
+    for drug in (m.drug for m in _distinct(new)):
+        for rule in formulary.genotype_rules:
+            if drug.id not in rule.drug_ids:
+                continue
+            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
+            result = results.get(_allele(rule.allele))
+            if result == "positive":
+                findings.append(Finding("DL", BLOCKING, (drug.id,),
+                                        f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
+                                        f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
+                                        source))
+            elif result is None and (not ancestry or ancestry & rule.ancestries):
+                why = ("the patient's ancestry is not recorded" if not ancestry
+                       else "the patient's recorded ancestry is one where it is common")
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name}: no {rule.allele} result on record and {why} "
+                                        f"({rule.harm}). {rule.advice_untested}", "TN.genotype-needed", source))
+    return findings
+
+
+# ---- AT: multi-drug patterns -------------------------------------------------------------------
+
+def _patterns(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+    """Patterns over the new items and the whole profile; only those that take in a new item."""
+    medicines, seen = [], set()
+    for medicine in new + others:  # one per ingredient set: two strengths of one drug count once
+        key = frozenset(medicine.drug.ingredients)
+        if key not in seen:
+            seen.add(key)
+            medicines.append(medicine)
+    new_ids = {m.drug.id for m in new}
+    findings = []
+    for pattern in formulary.patterns:
+        if pattern.all_of:
+            groups = [[m for m in medicines if m.drug.id in group] for group in pattern.all_of]
+            if not all(groups):
+                continue
+            members = list({m.drug.id: m for group in groups for m in group}.values())
+            what = ""
+        elif pattern.score:
+            members = [m for m in medicines if m.drug.anticholinergic_burden]
+            total = sum(m.drug.anticholinergic_burden for m in members)
+            if len(members) < 2 or total < pattern.at_least:
+                continue  # one drug's own effects are its label's business, not a pattern
+            what = f" (total score {total})"
+        else:
+            members = [m for m in medicines if m.drug.id in pattern.count_of]
+            if len(members) < pattern.at_least or (pattern.including and not any(
+                    m.drug.id in pattern.including for m in members)):
+                continue
+            if len(members) == 2 and (formulary.interactions_between(members[0].drug.id, members[1].drug.id)
+                                      or same_therapy(members[0].drug, members[1].drug)):
+                continue  # the pair is flagged already (DD or TD)
+            what = f" ({len(members)} drugs)"
+        if not new_ids & {m.drug.id for m in members}:
+            continue
+        findings.append(Finding("AT", pattern.severity, tuple(m.drug.id for m in members),
+                                f"{pattern.label}{what}: {', '.join(m.label for m in members)}. "
+                                f"{pattern.effect} {pattern.management}", "AT.pattern-table",
+                                f"interactions.yaml {formulary.version} patterns #{pattern.id}: {pattern.source}"))
     return findings
 
 
@@ -533,8 +703,10 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
     current, unmatched = _current(formulary, patient.current_medications)
     others = active + current
     findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
-                + _allergies(formulary, patient, new)
-                + _pregnancy(formulary, patient, new, months) + _ages(formulary, new, months)
+                + _patterns(formulary, new, others) + _allergies(formulary, patient, new)
+                + _pregnancy(formulary, patient, new, months, today) + _ages(formulary, new, months)
+                + _conditions(formulary, patient, new) + _renal(formulary, patient, new, today)
+                + _genotypes(formulary, patient, new)
                 + _doses(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)
                 + _durations(formulary, policy, items))
     return sorted(dict.fromkeys(findings), key=_sort_key)

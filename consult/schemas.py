@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
 from core.schemas import PageArgsSchema
 
@@ -33,6 +34,11 @@ class MedicationSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
 
 
+class GenotypeSchema(Schema):
+    allele = fields.String(required=True, validate=validate.Regexp(ALLELE, error="Write an HLA allele as HLA-B*15:02."))
+    result = fields.String(required=True, validate=validate.OneOf(("positive", "negative")))
+
+
 class PatientProfileSchema(Schema):
     id = fields.String(dump_only=True)
     full_name = fields.String(validate=validate.Length(min=1, max=200))
@@ -44,6 +50,12 @@ class PatientProfileSchema(Schema):
     allergies = fields.List(fields.Nested(AllergySchema), validate=validate.Length(max=50))
     conditions = fields.List(fields.Nested(ConditionSchema), validate=validate.Length(max=50))
     current_medications = fields.List(fields.Nested(MedicationSchema), validate=validate.Length(max=50))
+    pregnancy_due_date = fields.Date(allow_none=True)
+    egfr = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=200))  # mL/min/1.73 m²
+    egfr_measured_on = fields.Date(allow_none=True)
+    ancestry = fields.List(fields.String(validate=validate.OneOf(ANCESTRIES)), allow_none=True,
+                           validate=validate.Length(max=len(ANCESTRIES)))
+    genotypes = fields.List(fields.Nested(GenotypeSchema), allow_none=True, validate=validate.Length(max=20))
     updated_at = fields.DateTime(dump_only=True)
 
 

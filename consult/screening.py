@@ -40,6 +40,9 @@ def patient_facts(patient: Patient) -> safety.PatientFacts:
         conditions=tuple((c["code"], c["display"]) for c in patient.conditions),
         current_medications=tuple(m.get("drug_id") or m.get("name") for m in patient.current_medications
                                   if m.get("drug_id") or m.get("name")),
+        pregnancy_due_date=patient.pregnancy_due_date, egfr=patient.egfr, egfr_measured_on=patient.egfr_measured_on,
+        ancestry=tuple(patient.ancestry or ()),
+        genotypes=tuple((g["allele"], g["result"]) for g in patient.genotypes or ()),
     )
 
 

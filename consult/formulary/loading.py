@@ -12,12 +12,13 @@ import yaml
 from consult.formulary.matching import normalise
 from consult.formulary.model import (
     LIMIT_PERIODS, MASS_IN_MG, AllergyGroup, CrossReactivity, DoseCondition, DoseLimit, Formulary, FormularyDrug,
-    IngredientLimits, Interaction, InteractionClass, MinAge, OlderAdultAdvice, SideChain, pair_key,
+    ConditionRule, GenotypeRule, IngredientLimits, Interaction, InteractionClass, MinAge, OlderAdultAdvice, Pattern,
+    PregnancyWeekRule, RenalBand, RenalRule, SideChain, Teratogen, pair_key,
 )
 
 DATA_DIR = Path(__file__).parent
-REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE = (
-    "references.yaml", "drugs.yaml", "interactions.yaml", "allergy_terms.yaml")
+REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE, DISEASE_FILE = (
+    "references.yaml", "drugs.yaml", "interactions.yaml", "allergy_terms.yaml", "disease_rules.yaml")
 
 RX_CLASSES = ("otc", "rx", "controlled")
 US_SCHEDULES = ("II", "III", "IV", "V")
@@ -33,6 +34,11 @@ FORMS = ("tablet", "capsule", "modified-release tablet", "modified-release capsu
 ROUTES = ("oral", "sublingual", "inhalation", "topical", "transdermal", "rectal", "vaginal")
 STRENGTH_UNITS = ("mg", "g", "mcg", "mg/mL", "mcg/dose")
 LIMIT_UNITS = ("mg", "g", "mcg", "mg/kg", "mcg/kg")
+# The ancestries a patient record may name (consult.schemas offers the same list).
+ANCESTRIES = ("east-asian", "southeast-asian", "south-asian", "african", "european", "hispanic-latino",
+              "middle-eastern-north-african", "indigenous-american", "pacific-islander", "other")
+ALLELE = re.compile(r"^HLA-[A-Z]+\*[0-9]{2}:[0-9]{2}$")  # e.g. HLA-B*15:02
+ICD10_PREFIX = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
 ATC_CODE = re.compile(r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$")  # WHO ATC level 5, e.g. J01CA04
 DRUG_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
@@ -40,7 +46,8 @@ DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_un
                "rx_class", "us_schedule", "cn_special_class", "therapeutic_class", "max_daily_dose_adult",
                "pregnancy", "allergy_groups", "sources")
 OPTIONAL_DRUG_FIELDS = ("ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
-                        "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note")
+                        "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note", "teratogen",
+                        "anticholinergic_burden")
 REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
 
 
@@ -212,10 +219,18 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
     else:
         amounts = (strength_amount * in_mg,)
     older = row.get("older_adults")
+    teratogen = row.get("teratogen")
+    if teratogen is not None:
+        check.that(isinstance(teratogen, dict) and set(teratogen) == {"harm", "source"},
+                   "teratogen needs the harm and a source")
+        teratogen = Teratogen(check.text(teratogen, "harm"), check.source(teratogen["source"], "teratogen source"))
+    acb = row.get("anticholinergic_burden", 0)
+    check.that(acb in (0, 1, 2, 3) and not isinstance(acb, bool), "anticholinergic_burden must be 1, 2 or 3")
 
     sources = row["sources"]
     check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
-    absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) if fact not in sources]
+    absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) + (("acb",) if acb else ())
+              if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
     return FormularyDrug(
         id=row["id"], generic_name=generic, ingredients=ingredients, amounts=amounts,
@@ -228,7 +243,8 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         max_daily_dose_elderly=elderly, min_age=min_age,
         older_adults=check.older_adults(older) if older is not None else None, pregnancy=row["pregnancy"],
         pregnancy_note=row.get("pregnancy_note"), allergy_groups=check.strings(row, "allergy_groups"),
-        sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())))
+        sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())),
+        teratogen=teratogen, anticholinergic_burden=acb)
 
 
 def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:
@@ -402,7 +418,102 @@ def _load_interactions(data: dict, drugs: dict[str, FormularyDrug], references: 
         interactions[rule_id] = interaction
     rank = {s: i for i, s in enumerate(INTERACTION_SEVERITIES)}
     pairs = {k: tuple(sorted(v, key=lambda i: (rank[i.severity], i.id))) for k, v in pairs.items()}
-    return classes, tuple(interactions.values()), pairs
+    return classes, tuple(interactions.values()), pairs, tokens
+
+
+def _drug_ids(check: _Row, row: dict, tokens: dict[str, set[str]], key: str = "drugs") -> frozenset[str]:
+    """The drugs a rule names: ingredients, drug ids and interaction classes, as in interactions.yaml."""
+    names = check.strings(row, key)
+    check.that(names, f"`{key}` must name at least one ingredient, drug id or interaction class")
+    for name in names:
+        check.that(name in tokens, f"{name!r} is neither an ingredient, a drug id nor an interaction class")
+    return frozenset(d for name in names for d in tokens[name])
+
+
+def _rows(data: dict, file: str, key: str, fields: set[str], references: dict):
+    """(check, row) for each row of an optional list, refusing unknown fields and duplicate ids."""
+    rows, seen = data.get(key) or [], set()
+    if not isinstance(rows, list):
+        raise FormularyError(f"{file}: `{key}:` must be a list")
+    for number, row in enumerate(rows, start=1):
+        rule_id = row.get("id") if isinstance(row, dict) else None
+        check = _Row(file, f"{key} {rule_id!r} (row {number})", references)
+        check.that(isinstance(row, dict), "must be a mapping")
+        check.that(isinstance(rule_id, str) and SLUG.match(rule_id), "id must be a slug")
+        check.that(rule_id not in seen, "duplicate id")
+        unknown = sorted(set(row) - fields - {"id"})
+        check.that(not unknown, f"unknown field(s) {', '.join(unknown)}")
+        check.that(row.get("severity", "warning") in FINDING_SEVERITIES, "severity must be blocking or warning")
+        seen.add(rule_id)
+        yield check, row
+
+
+def _load_patterns(data: dict, drugs: dict[str, FormularyDrug], tokens, references: dict) -> tuple[Pattern, ...]:
+    """interactions.yaml's optional `patterns:`, over three or more drugs or a summed score."""
+    patterns = []
+    fields = {"label", "all_of", "count_of", "including", "at_least", "score", "severity", "effect", "management",
+              "source"}
+    for check, row in _rows(data, INTERACTIONS_FILE, "patterns", fields, references):
+        kinds = [k for k in ("all_of", "count_of", "score") if k in row]
+        check.that(len(kinds) == 1, "needs exactly one of all_of, count_of and score")
+        all_of = tuple(_drug_ids(check, {"group": g if isinstance(g, list) else [g]}, tokens, "group")
+                       for g in row.get("all_of") or [])
+        check.that("all_of" not in row or len(all_of) >= 2, "all_of needs at least two groups")
+        count_of = _drug_ids(check, row, tokens, "count_of") if "count_of" in row else frozenset()
+        including = _drug_ids(check, row, tokens, "including") if "including" in row else frozenset()
+        check.that(row.get("score") in (None, "anticholinergic_burden"), "score must be anticholinergic_burden")
+        at_least = row.get("at_least", 0)
+        check.that(bool(all_of) or (isinstance(at_least, int) and at_least >= 2), "at_least must be 2 or more")
+        patterns.append(Pattern(row["id"], check.text(row, "label"), all_of, count_of, including, at_least,
+                                row.get("score"), row.get("severity", "warning"), check.text(row, "effect"),
+                                check.text(row, "management"), check.source(row.get("source"), "source")))
+    return tuple(patterns)
+
+
+def _load_disease_rules(data: dict, tokens, references: dict):
+    """disease_rules.yaml: stage of pregnancy, conditions, renal function and genotypes."""
+    weeks = []
+    for check, row in _rows(data, DISEASE_FILE, "pregnancy_weeks",
+                            {"drugs", "from_week", "severity", "advice", "source"}, references):
+        week = row.get("from_week")
+        check.that(isinstance(week, int) and 1 <= week <= 42, "from_week must be a week of pregnancy, 1–42")
+        weeks.append(PregnancyWeekRule(row["id"], _drug_ids(check, row, tokens), week, row.get("severity", "warning"),
+                                       check.text(row, "advice"), check.source(row.get("source"), "source")))
+    conditions = []
+    for check, row in _rows(data, DISEASE_FILE, "conditions",
+                            {"drugs", "icd10", "label", "severity", "advice", "source"}, references):
+        codes = check.strings(row, "icd10")
+        check.that(codes and all(ICD10_PREFIX.match(c) for c in codes), "icd10 must list ICD-10 codes (e.g. I50)")
+        conditions.append(ConditionRule(row["id"], _drug_ids(check, row, tokens), codes, check.text(row, "label"),
+                                        row.get("severity", "warning"), check.text(row, "advice"),
+                                        check.source(row.get("source"), "source")))
+    renal = []
+    for check, row in _rows(data, DISEASE_FILE, "renal", {"drugs", "egfr_below", "egfr_required", "source"},
+                            references):
+        bands = row.get("egfr_below")
+        check.that(isinstance(bands, list) and bands, "egfr_below must list bands")
+        parsed = []
+        for band in bands:
+            check.that(isinstance(band, dict) and set(band) == {"egfr", "severity", "advice"}
+                       and isinstance(band["egfr"], int) and 5 <= band["egfr"] <= 120
+                       and band["severity"] in FINDING_SEVERITIES,
+                       "each band needs egfr (5–120), severity (blocking/warning) and advice")
+            parsed.append(RenalBand(band["egfr"], band["severity"], check.text(band, "advice")))
+        check.that([b.below for b in parsed] == sorted({b.below for b in parsed}), "bands must rise, lowest first")
+        check.that(isinstance(row.get("egfr_required"), bool), "egfr_required must be true or false")
+        renal.append(RenalRule(row["id"], _drug_ids(check, row, tokens), tuple(parsed), row["egfr_required"],
+                               check.source(row.get("source"), "source")))
+    genotypes = []
+    for check, row in _rows(data, DISEASE_FILE, "genotypes",
+                            {"drugs", "allele", "ancestries", "harm", "untested", "positive", "source"}, references):
+        check.that(isinstance(row.get("allele"), str) and ALLELE.match(row["allele"]),
+                   "allele must be written like HLA-B*15:02")
+        ancestries = check.strings(row, "ancestries")
+        check.that(ancestries and set(ancestries) <= set(ANCESTRIES), f"ancestries must be among {', '.join(ANCESTRIES)}")
+        genotypes.append(GenotypeRule(row["id"], _drug_ids(check, row, tokens), row["allele"], frozenset(ancestries),
+                                      check.text(row, "harm"), check.text(row, "untested"),
+                                      check.text(row, "positive"), check.source(row.get("source"), "source")))
+    return tuple(weeks), tuple(conditions), tuple(renal), tuple(genotypes)
 
 
 def same_therapy(a: FormularyDrug, b: FormularyDrug) -> bool:
@@ -413,7 +524,8 @@ def same_therapy(a: FormularyDrug, b: FormularyDrug) -> bool:
 def load_formulary(path: str | Path | None = None) -> Formulary:
     """Load and validate the data files in `path` (default: this package); FormularyError names any bad row."""
     directory = Path(path) if path is not None else DATA_DIR
-    files = {name: _read(directory, name) for name in (REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE)}
+    files = {name: _read(directory, name)
+             for name in (REFERENCES_FILE, DRUGS_FILE, INTERACTIONS_FILE, ALLERGY_FILE, DISEASE_FILE)}
     version = str(files[DRUGS_FILE]["version"])
     for name, data in files.items():
         if str(data["version"]) != version:
@@ -431,7 +543,9 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
         if unknown:
             raise FormularyError(f"{DRUGS_FILE}: drug {drug.id!r}: unknown allergy group(s) {', '.join(unknown)} "
                                  f"(declare them in {ALLERGY_FILE})")
-    classes, interactions, pairs = _load_interactions(files[INTERACTIONS_FILE], drugs, references)
+    classes, interactions, pairs, tokens = _load_interactions(files[INTERACTIONS_FILE], drugs, references)
+    patterns = _load_patterns(files[INTERACTIONS_FILE], drugs, tokens, references)
+    weeks, conditions, renal, genotypes = _load_disease_rules(files[DISEASE_FILE], tokens, references)
     ingredient_groups: dict[str, set[str]] = {}
     for drug in drugs.values():
         if len(drug.ingredients) == 1:  # a combination's groups may belong to only one of its parts
@@ -440,7 +554,9 @@ def load_formulary(path: str | Path | None = None) -> Formulary:
                      interactions=interactions, allergy_groups=groups, pairs=pairs,
                      ingredient_allergy_groups={k: frozenset(v) for k, v in ingredient_groups.items()},
                      ingredient_limits=ingredient_limits, side_chains=side_chains,
-                     severe_reaction_terms=severe_reactions, non_drug_allergens=not_drugs)
+                     severe_reaction_terms=severe_reactions, non_drug_allergens=not_drugs,
+                     pregnancy_week_rules=weeks, condition_rules=conditions, renal_rules=renal,
+                     genotype_rules=genotypes, patterns=patterns)
 
 
 @functools.lru_cache(maxsize=1)

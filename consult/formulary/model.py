@@ -72,6 +72,15 @@ class MinAge:
 
 
 @dataclass(frozen=True)
+class Teratogen:
+    """A drug known to harm the embryo or fetus: with pregnancy status unknown, a person who could
+    be pregnant is asked first."""
+
+    harm: str
+    source: str
+
+
+@dataclass(frozen=True)
 class FormularyDrug:
     """A clinical drug: one generic (or fixed combination) in one strength and form."""
 
@@ -101,6 +110,8 @@ class FormularyDrug:
     pregnancy_note: str | None
     allergy_groups: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]  # (fact, source)
+    teratogen: Teratogen | None = None
+    anticholinergic_burden: int = 0  # the drug's score on the Anticholinergic Cognitive Burden scale (0–3)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -203,6 +214,82 @@ class AllergyMatch:
         return bool(self.ingredients or self.groups)
 
 
+@dataclass(frozen=True)
+class PregnancyWeekRule:
+    """From a gestational week on, these drugs get a severity (NSAIDs from week 20 and 30)."""
+
+    id: str
+    drug_ids: frozenset[str]
+    from_week: int
+    severity: str
+    advice: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ConditionRule:
+    """A drug with a condition the patient has (ICD-10 codes, matched as prefixes: I50 covers I50.9)."""
+
+    id: str
+    drug_ids: frozenset[str]
+    icd10: tuple[str, ...]
+    label: str
+    severity: str
+    advice: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RenalBand:
+    below: int  # eGFR, mL/min/1.73 m²
+    severity: str
+    advice: str
+
+
+@dataclass(frozen=True)
+class RenalRule:
+    """eGFR thresholds of a drug, lowest first; `egfr_required`: without a recent eGFR the dose
+    cannot be checked (a renally cleared drug), so the missing value is itself a finding."""
+
+    id: str
+    drug_ids: frozenset[str]
+    bands: tuple[RenalBand, ...]
+    egfr_required: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class GenotypeRule:
+    """An allele to test for before a drug, in patients of the ancestries where it is common."""
+
+    id: str
+    drug_ids: frozenset[str]
+    allele: str
+    ancestries: frozenset[str]
+    harm: str
+    advice_untested: str
+    advice_positive: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A multi-drug pattern over the new items and the profile: every group present (`all_of`), or
+    `at_least` drugs of `count_of` (with one of `including`), or an anticholinergic burden score."""
+
+    id: str
+    label: str
+    all_of: tuple[frozenset[str], ...]
+    count_of: frozenset[str]
+    including: frozenset[str]
+    at_least: int
+    score: str | None
+    severity: str
+    effect: str
+    management: str
+    source: str
+
+
 @dataclass(frozen=True, eq=False)
 class Formulary:
     version: str
@@ -217,6 +304,11 @@ class Formulary:
     side_chains: tuple[SideChain, ...] = ()
     severe_reaction_terms: tuple[str, ...] = ()
     non_drug_allergens: tuple[str, ...] = ()
+    pregnancy_week_rules: tuple[PregnancyWeekRule, ...] = ()
+    condition_rules: tuple[ConditionRule, ...] = ()
+    renal_rules: tuple[RenalRule, ...] = ()
+    genotype_rules: tuple[GenotypeRule, ...] = ()
+    patterns: tuple[Pattern, ...] = ()
 
     def is_severe_reaction(self, text: str) -> bool:
         """Does the text name a severe reaction (anaphylaxis, angioedema, SJS/TEN, DRESS…)?"""

@@ -1,7 +1,7 @@
 """clinical policy records: a prescription's rule-set version and Ryan Haight basis, a consultation's guardian
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 00:00:00
 
 Touches only its own columns, so it stays independent of revision 0005 (written alongside it).
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -210,6 +210,7 @@ def _minimal():
         "allergy_terms.yaml": {"version": "1", "groups": {"grp": {"label": "G", "terms": ["g"],
                                                                   "member_severity": "blocking",
                                                                   "source": "REF"}}},
+        "disease_rules.yaml": {"version": "1"},
     }
 
 
@@ -274,7 +275,7 @@ def test_a_bad_row_fails_loudly_naming_file_row_and_problem(tmp_path, problem):
         load_formulary(_write(tmp_path, files))
     message = str(error.value)
     assert problem in message
-    assert re.match(r"^(drugs|interactions|allergy_terms|references)\.yaml: ", message)
+    assert re.match(r"^(drugs|interactions|allergy_terms|references|disease_rules)\.yaml: ", message)
 
 
 def test_a_row_error_names_the_drug_id_and_row_number(tmp_path):
@@ -303,7 +304,7 @@ def test_a_missing_file_or_version_is_refused(tmp_path):
 
 
 def test_the_shipped_files_each_declare_the_same_version():
-    for name in ("references.yaml", "drugs.yaml", "interactions.yaml", "allergy_terms.yaml"):
+    for name in ("references.yaml", "drugs.yaml", "interactions.yaml", "allergy_terms.yaml", "disease_rules.yaml"):
         head = (DATA_DIR / name).read_text(encoding="utf-8").split("\n\n")[0]  # the header, up to the first blank line
         assert yaml.safe_load(head)["version"] == "2026.11.1"
 

@@ -92,6 +92,8 @@ def test_the_profile_names_the_dispensed_supply_and_its_last_day(session, staff,
 
 
 def test_pending_and_approved_items_and_reported_medicines_are_on_the_profile(session, staff):
+    patients.update_profile(session=session, user=staff["patient"],  # metformin asks for a current eGFR
+                            changes={"egfr": 80, "egfr_measured_on": utcnow().date()})
     signed_prescription(session, staff["patient"], staff["doctor"], items=[item("metformin-500mg-tab", dose=500,
                                                                               frequency_per_day=2, quantity=14)])
     approved_prescription(session, staff["patient"], staff["doctor"], staff["pharmacist"])

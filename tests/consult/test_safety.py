@@ -15,7 +15,9 @@ from consult.safety import Allergy, Finding, Item, PatientFacts, age_in_months, 
 
 FORMULARY = get_formulary()
 TODAY = date(2026, 11, 25)
-ADULT = PatientFacts(birth_date=date(1980, 5, 17), sex="male", pregnant=None, weight_kg=70)
+# A recent normal eGFR and a recorded ancestry: the renal and genotype prompts stay out of other rules' tests.
+ADULT = PatientFacts(birth_date=date(1980, 5, 17), sex="male", pregnant=None, weight_kg=70, egfr=90,
+                     egfr_measured_on=date(2026, 6, 1), ancestry=("european",))
 WOMAN = replace(ADULT, sex="female", birth_date=date(1992, 9, 3), weight_kg=60)
 
 
@@ -327,7 +329,7 @@ def test_an_allergy_recorded_as_plain_text_is_checked_like_a_documented_one():
     ("isotretinoin-20mg-cap", True, "female", date(1995, 1, 1), "blocking", "PG.contraindicated"),
     ("warfarin-3mg-tab", True, "female", date(1995, 1, 1), "blocking", "PG.contraindicated"),
     ("lisinopril-10mg-tab", True, "female", date(1995, 1, 1), "blocking", "PG.contraindicated"),
-    ("ibuprofen-200mg-tab", True, "female", date(1995, 1, 1), "warning", "PG.caution"),
+    ("ibuprofen-200mg-tab", True, "female", date(1995, 1, 1), "warning", "PG.gestational-age-unknown"),
     ("sertraline-50mg-tab", True, "female", date(1995, 1, 1), "warning", "PG.caution"),
     ("isotretinoin-20mg-cap", None, "female", date(1995, 1, 1), "warning", "PG.pregnancy-unknown"),
     ("methotrexate-2.5mg-tab", None, "female", born_years_ago(12), "warning", "PG.pregnancy-unknown"),
@@ -358,8 +360,8 @@ def test_no_pg_when_pregnancy_is_excluded_or_the_drug_is_safe(drug_id, pregnant,
 @pytest.mark.parametrize("drug_id, pregnant, message, rule", [
     ("isotretinoin-20mg-cap", True, "isotretinoin is contraindicated in pregnancy.", "PG.contraindicated"),
     ("sertraline-50mg-tab", True, "sertraline: use in pregnancy only if clearly needed.", "PG.caution"),
-    ("isotretinoin-20mg-cap", None, "isotretinoin is contraindicated in pregnancy and pregnancy status is not "
-                                    "recorded: confirm the patient is not pregnant.", "PG.pregnancy-unknown"),
+    ("itraconazole-100mg-cap", None, "itraconazole is contraindicated in pregnancy and pregnancy status is not "
+                                     "recorded: confirm the patient is not pregnant.", "PG.pregnancy-unknown"),
 ])
 def test_a_pregnancy_finding_gives_the_labels_note_and_cites_its_pregnancy_section(drug_id, pregnant, message, rule):
     severity = "blocking" if rule == "PG.contraindicated" else "warning"
@@ -786,6 +788,7 @@ def small_formulary(directory):
         "interactions.yaml": {"version": "1", "classes": {"dees": {"description": "d", "source": "REF"}},
                               "interactions": rules},
         "allergy_terms.yaml": {"version": "1", "groups": groups},
+        "disease_rules.yaml": {"version": "1"},
     }
     for name, data in files.items():
         (directory / name).write_text(yaml.safe_dump(data), encoding="utf-8")
