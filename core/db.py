@@ -72,7 +72,7 @@ class Database:
                                         max_overflow=app.config["DB_MAX_OVERFLOW"], pool_pre_ping=idle == 0)
             if idle > 0:
                 ping_when_idle(self.engine, idle)
-        self.sessionmaker.configure(bind=self.engine)
+        self.sessionmaker.configure(bind=self.engine, info={"audit_enabled": app.config["AUDIT_ENABLED"]})
         app.extensions["rxloop.db"] = self
         app.teardown_appcontext(_close_request_session)
 
