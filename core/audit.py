@@ -139,22 +139,37 @@ def record(*, session: Session, actor_id: str | None, action: AuditEvent, subjec
 
 def record_read(*, session: Session, reader, action: AuditEvent, subject_type: str, subject_id: str,
                 patient_id: str | None, refused: bool = False) -> None:
-    """A staff member's read of a patient's data (or their refused attempt): one insert, no lock.
-
-    Patients reading their own records are not recorded; their own access is no disclosure.
+    """A staff member's read of a patient's data, or anyone's refused read of it: one row in the
+    commit's single insert, no lock. A refused read is written even though its request rolls
+    back (core/db.finish_request_session commits what survives). A patient's reads of their
+    own records are no disclosure and are not recorded.
     """
-    if reader is None or reader.role == "patient":
+    if reader is None or (reader.role == "patient" and not refused):
         return
-    detail = {"role": reader.role}
-    if refused:
-        detail["refused"] = True
+    detail = {"role": reader.role, **({"refused": True} if refused else {})}
     record(session=session, actor_id=reader.id, action=action, subject_type=subject_type,
            subject_id=subject_id, patient_id=patient_id, detail=detail)
+    if refused:  # kept apart from the unit of work's entries, which a rollback drops
+        session.info.setdefault("audit_refused", []).append(session.info["audit_pending"].pop())
+
+
+def record_list_read(*, session: Session, reader, action: AuditEvent, subject_type: str,
+                     subjects: list[tuple[str, str]]) -> None:
+    """A staff member's read of a page of records, given as (id, patient id) pairs: one entry per
+    patient on the page, naming the records of theirs it showed, all in the commit's one insert."""
+    if reader is None or reader.role == "patient":
+        return
+    by_patient: dict[str, list[str]] = {}
+    for subject_id, patient_id in subjects:
+        by_patient.setdefault(patient_id, []).append(subject_id)
+    for patient_id, ids in by_patient.items():
+        record(session=session, actor_id=reader.id, action=action, subject_type="patient", subject_id=patient_id,
+               patient_id=patient_id, detail={"role": reader.role, f"{subject_type}_ids": ids})
 
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
-    pending = session.info.pop("audit_pending", None)
+    pending = session.info.pop("audit_refused", []) + session.info.pop("audit_pending", [])
     if not pending or not session.info.get("audit_enabled", True):
         return
     # Business writes first: the audit insert is the last statement before COMMIT, so the
@@ -165,6 +180,7 @@ def _append_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    """Entries die with their unit of work; refused reads (`audit_refused`) do not: the refusal happened."""
     session.info.pop("audit_pending", None)
 
 

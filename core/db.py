@@ -178,6 +178,9 @@ def finish_request_session(success: bool) -> None:
             session.commit()
         else:
             session.rollback()
+            session.info.pop("audit_pending", None)  # even if the unit of work never reached the database
+            if session.info.get("audit_refused"):  # refused reads are recorded all the same (core/audit.py)
+                session.commit()
     finally:
         session.close()
 
