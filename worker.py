@@ -10,12 +10,13 @@ import logging
 from celery import Celery
 
 from consult import jobs as consult_jobs
+from core import jobs as core_jobs
 from core.db import unit_of_work
 from shop import jobs as shop_jobs
 
 log = logging.getLogger("rxloop.jobs")
 
-JOBS = {**consult_jobs.JOBS, **shop_jobs.JOBS}
+JOBS = {**core_jobs.JOBS, **consult_jobs.JOBS, **shop_jobs.JOBS}
 
 
 def run_job(app, name: str) -> int:

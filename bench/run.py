@@ -1,10 +1,11 @@
 """`make bench`: load a realistic catalog into PostgreSQL, serve it with gunicorn, drive it
 with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md).
 
-    .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick]
+    .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick] [--audit-cost]
 """
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -33,6 +34,7 @@ RESULTS = ROOT / "bench" / "results"
 WORK = RESULTS / "tmp"
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 SECRET = "bench-only-secret-key"
+AUDIT_KEY = base64.b64encode(os.urandom(32)).decode()  # an Ed25519 key for this run's checkpoints
 ADDRESS = {"name": "Bench Buyer", "line1": "1 Load St", "city": "Beijing", "postal_code": "100000",
            "country": "CN", "phone": "+86 138 0000 0000"}
 SCENARIOS = ["healthz", "search", "product", "me", "review_queue", "checkout"]
@@ -46,6 +48,8 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     require("wrk", "pgbench")
     size = options.products
+    if options.audit_cost:
+        return audit_cost(options)
     print(f"== preparing databases ({size:,} and 1,000 products)", flush=True)
     big = prepare(f"rxloop_bench_{size}", products=size, patients=options.patients,
                   approved=options.approved, pending=options.pending)
@@ -71,6 +75,29 @@ def main() -> int:
     return 0
 
 
+def audit_cost(options) -> int:
+    """Checkout with the audit log on and off, alternated (on, off, on, off, after one uncounted
+    run that warms the database) in one run: the
+    audit log's cost is the ratio, and the spread between repeats shows the machine's noise.
+    Off runs as RXLOOP_ENV=bench, since production refuses AUDIT_ENABLED=0."""
+    print(f"== preparing the database ({options.products:,} products)", flush=True)
+    big = prepare(f"rxloop_bench_audit_{options.products}", products=options.products,
+                  patients=options.patients, approved=options.approved, pending=options.pending)
+    runs = {"on": [], "off": [], "cold": []}  # the first run meets a cold database: not counted
+    for mode in ["cold", "on", "off", "on", "off"]:
+        settings = {"RXLOOP_ENV": "bench", "AUDIT_ENABLED": "0"} if mode == "off" else {}
+        with gunicorn(big["url"], payments="deferred", **settings) as base:
+            runs[mode].append(drive(base, "checkout", big["lua"], options)["rps"])
+    on, off = sum(runs["on"]) / 2, sum(runs["off"]) / 2
+    report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": machine()["commit"],
+              "products": options.products, "duration_s": options.duration, "connections": options.connections,
+              "checkout_rps_audit_on": runs["on"], "checkout_rps_audit_off": runs["off"],
+              "ratio_on_to_off": on / off}
+    (RESULTS / "audit-cost.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"checkout with audit ÷ without: {on / off:.2f} (on {runs['on']}, off {runs['off']})")
+    return 0
+
+
 def parse():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
@@ -81,6 +108,8 @@ def parse():
     parser.add_argument("--approved", type=int, default=200, help="approved prescriptions (one per patient)")
     parser.add_argument("--pending", type=int, default=50, help="prescriptions waiting for review")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s scenarios, 5,000 products")
+    parser.add_argument("--audit-cost", action="store_true",
+                        help="only checkout, with the audit log on and off (bench/README.md)")
     options = parser.parse_args()
     if options.quick:
         options.duration, options.warmup, options.products, options.patients = 2, 1, 5_000, 100
@@ -220,6 +249,7 @@ def localstripe():
 def gunicorn(database_url: str, *, payments: str, stripe_url: str = "", **settings):
     port = free_port()
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "RXLOOP_ENV": "production",
+           "AUDIT_SIGNING_KEY": AUDIT_KEY,
            "PAYMENTS_MODE": payments, "BENCH_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "STRIPE_SECRET_KEY": "sk_test_bench" if stripe_url else "", "STRIPE_API_BASE": stripe_url,
            "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else "", **settings}

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from consult import consultations, drugs, fhir, patients, prescriptions, review
 from consult.presentation import describe_prescriptions
 from consult.schemas import (
-    ApproveSchema, CompletionSchema, FhirResourceSchema, ConsultationRequestSchema, ConsultationSchema, DrugQuerySchema,
+    AccessLogEntrySchema, ApproveSchema, CompletionSchema, FhirResourceSchema, ConsultationRequestSchema, ConsultationSchema, DrugQuerySchema,
     DrugSchema, MessageInSchema, MessageSchema, PatientProfileSchema,
     PrescriptionDraftSchema, PrescriptionSchema, ReasonSchema, RegistrationSchema, RejectSchema,
     SignSchema, StatusQuerySchema,
@@ -54,6 +54,15 @@ def update_my_profile(body):
     session = current_session()
     patient = patients.update_profile(session=session, user=g.user, changes=body)
     return patients.profile(session=session, patient=patient)
+
+
+@patients_blp.route("/patients/me/access-log", methods=["GET"])
+@requires("patient")
+@patients_blp.arguments(PageArgsSchema, location="query")
+@patients_blp.response(200, page_of(AccessLogEntrySchema, "AccessLogPage"))
+def my_access_log(args):
+    """Who read your records (doctors, pharmacists, admins) or tried to, newest first."""
+    return _page(patients.access_log(session=current_session(), user=g.user, **args))
 
 
 @patients_blp.route("/patients/<patient_id>", methods=["GET"])

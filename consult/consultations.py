@@ -97,7 +97,12 @@ def _red_flags(patient, *, chief_complaint: str, symptoms: list[str], messages=(
 def get(*, session: Session, user: User, consultation_id: str) -> Consultation:
     """Its patient, its doctor (or any doctor while it waits in the queue), or an admin."""
     consultation = session.get(Consultation, consultation_id)
-    if consultation is None or not _may_see(session, user, consultation):
+    allowed = consultation is not None and _may_see(session, user, consultation)
+    if consultation is not None:
+        audit.record_read(session=session, reader=user, action=ConsultEvent.CONSULTATION_READ,
+                          subject_type="consultation", subject_id=consultation.id,
+                          patient_id=consultation.patient_id, refused=not allowed)
+    if not allowed:
         raise NotFound("No such consultation.")
     return consultation
 
@@ -124,8 +129,11 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
         raise Forbidden("Consultations are for patients, doctors and admins.")
     if status:
         stmt = stmt.where(Consultation.status == status)
-    return paginate(session, stmt, keys=(Consultation.created_at, Consultation.id),
+    page = paginate(session, stmt, keys=(Consultation.created_at, Consultation.id),
                     limit=limit, cursor=cursor)
+    audit.record_list_read(session=session, reader=user, action=ConsultEvent.CONSULTATION_LIST_READ,
+                           subject_type="consultation", subjects=[(c.id, c.patient_id) for c in page.items])
+    return page
 
 
 def accept(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
@@ -178,7 +186,17 @@ def cancel(*, session: Session, user: User, consultation_id: str, reason: str | 
 
 def messages(*, session: Session, user: User, consultation_id: str, limit: int | None,
              cursor: str | None) -> Page:
-    consultation = _as_participant(session, user, consultation_id)
+    try:
+        consultation = _as_participant(session, user, consultation_id)
+    except NotFound:
+        consultation = session.get(Consultation, consultation_id)
+        if consultation is not None:  # someone else's consultation: the attempt is recorded
+            audit.record_read(session=session, reader=user, action=ConsultEvent.CONSULTATION_MESSAGES_READ,
+                              subject_type="consultation", subject_id=consultation.id,
+                              patient_id=consultation.patient_id, refused=True)
+        raise
+    audit.record_read(session=session, reader=user, action=ConsultEvent.CONSULTATION_MESSAGES_READ,
+                      subject_type="consultation", subject_id=consultation.id, patient_id=consultation.patient_id)
     stmt = select(ConsultationMessage).where(ConsultationMessage.consultation_id == consultation.id)
     return paginate(session, stmt, keys=(ConsultationMessage.created_at, ConsultationMessage.id),
                     limit=limit, cursor=cursor)

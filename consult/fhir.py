@@ -50,7 +50,7 @@ def patient_resource(*, session: Session, user: User, patient_id: str) -> dict:
     if patient.phone:
         resource["telecom"] = [{"system": "phone", "value": patient.phone}]
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_PATIENT_READ, subject_type="patient",
-                 subject_id=patient.id, detail={})
+                 subject_id=patient.id, patient_id=patient.id, detail={})
     return resource
 
 
@@ -93,5 +93,5 @@ def medication_request(*, session: Session, user: User, item_id: str) -> dict:
         resource["performer"] = {"reference": f"Practitioner/{prescription.reviewed_by}"}
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.FHIR_MEDICATION_REQUEST_READ,
                  subject_type="prescription",
-                 subject_id=prescription.id, detail={"item_id": item.id})
+                 subject_id=prescription.id, patient_id=prescription.patient_id, detail={"item_id": item.id})
     return resource

@@ -11,6 +11,7 @@ from core.db import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.identity import accounts
 from core.identity.models import User
+from core.pagination import Page
 from consult.events import ConsultEvent
 
 PROFILE_FIELDS = ("full_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
@@ -102,6 +103,12 @@ def update_profile(*, session: Session, user: User, changes: dict) -> Patient:
     return patient
 
 
+def access_log(*, session: Session, user: User, limit: int | None, cursor: str | None) -> Page:
+    """Who read (or tried to read) this patient's data, newest first: their accounting of disclosures."""
+    patient = of_user(session=session, user=user)
+    return audit.list_accesses(session=session, patient_id=patient.id, limit=limit, cursor=cursor)
+
+
 def read_record(*, session: Session, user: User, patient_id: str) -> Patient:
     """Staff read a patient's record only while caring for them; every read is audited.
 
@@ -119,9 +126,9 @@ def read_record(*, session: Session, user: User, patient_id: str) -> Patient:
             Prescription.status == "pending_review").limit(1)) is not None)
         or (user.role == "patient" and patient.user_id == user.id)
     )
+    if patient is not None:
+        audit.record_read(session=session, reader=user, action=ConsultEvent.PATIENT_RECORD_READ,
+                          subject_type="patient", subject_id=patient_id, patient_id=patient_id, refused=not allowed)
     if not allowed:
         raise NotFound("No such patient in your care.")
-    if user.role != "patient":
-        audit.record(session=session, actor_id=user.id, action=ConsultEvent.PATIENT_RECORD_READ,
-                     subject_type="patient", subject_id=patient_id, detail={"role": user.role})
     return patient

@@ -39,7 +39,12 @@ LIFECYCLE = StateMachine("prescription", {
 def get(*, session: Session, user: User, prescription_id: str) -> Prescription:
     """Its patient, its doctor, any pharmacist, an admin; anyone else is told it does not exist."""
     prescription = session.get(Prescription, prescription_id)
-    if prescription is None or not _may_see(session, user, prescription):
+    allowed = prescription is not None and _may_see(session, user, prescription)
+    if prescription is not None:
+        audit.record_read(session=session, reader=user, action=ConsultEvent.PRESCRIPTION_READ,
+                          subject_type="prescription", subject_id=prescription.id,
+                          patient_id=prescription.patient_id, refused=not allowed)
+    if not allowed:
         raise NotFound("No such prescription.")
     return prescription
 
@@ -70,7 +75,10 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
         keys = (Prescription.signed_at, Prescription.id)
     if status:
         stmt = stmt.where(Prescription.status == status)
-    return paginate(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    page = paginate(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    audit.record_list_read(session=session, reader=user, action=ConsultEvent.PRESCRIPTION_LIST_READ,
+                           subject_type="prescription", subjects=[(p.id, p.patient_id) for p in page.items])
+    return page
 
 
 # ---- the doctor ----------------------------------------------------------------------

@@ -269,3 +269,14 @@ class FhirResourceSchema(Schema):
 
     resourceType = fields.String(required=True)
     id = fields.String(required=True)
+
+
+class AccessLogEntrySchema(Schema):
+    """One read of a patient's data by staff (or a refused attempt by anyone), from the audit log."""
+
+    at = fields.DateTime(required=True)
+    who = fields.String(attribute="actor_id", required=True, metadata={"description": "the reader's user id"})
+    role = fields.Function(lambda e: e.detail.get("role"), metadata={"description": "doctor, pharmacist, admin"})
+    action = fields.String(required=True)
+    subject = fields.Function(lambda e: f"{e.subject_type}:{e.subject_id}")
+    refused = fields.Function(lambda e: bool(e.detail.get("refused")))

@@ -1,10 +1,11 @@
 """HTTP endpoints for operations: liveness, readiness and the audit log."""
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
-from core import audit
+from core import audit, signing
 from core.db import current_session
 from core.errors import ServiceUnavailable
 from core.identity.access import public, requires
@@ -25,9 +26,9 @@ class AuditEntrySchema(Schema):
     subject = fields.Function(lambda e: f"{e.subject_type}:{e.subject_id}")
     subject_type = fields.String()
     subject_id = fields.String()
+    patient_id = fields.String(allow_none=True)
     detail = fields.Dict()
-    hash = fields.String()
-    prev_hash = fields.String()
+    hash = fields.String(metadata={"description": "sha256 of the entry's own content"})
 
 
 class AuditQuerySchema(PageArgsSchema):
@@ -40,6 +41,18 @@ class AuditVerifySchema(Schema):
     ok = fields.Boolean(required=True)
     entries = fields.Integer(required=True)
     first_bad = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    sealed = fields.Integer(metadata={"description": "the highest sealed seq"})
+    checkpoint = fields.Integer(allow_none=True, metadata={"description": "the latest checkpoint's seq"})
+
+
+class AuditCheckpointSchema(Schema):
+    id = fields.Integer(required=True)
+    seq = fields.Integer(required=True)
+    hash = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True)
 
 
 @blp.route("/healthz", methods=["GET"])
@@ -73,4 +86,14 @@ def list_audit(args):
 @requires("admin")
 @blp.response(200, AuditVerifySchema)
 def verify_audit():
-    return audit.verify(session=current_session())
+    return audit.verify(session=current_session(), public_key=signing.for_app(current_app).public_key())
+
+
+@blp.route("/api/v1/audit/checkpoints", methods=["GET"])
+@requires("admin")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(AuditCheckpointSchema, "AuditCheckpointPage"))
+def list_audit_checkpoints(args):
+    """Signed checkpoints of the sealed chain, newest first: keep copies outside the database."""
+    page = audit.list_checkpoints(session=current_session(), **args)
+    return {"items": page.items, "next_cursor": page.next_cursor}

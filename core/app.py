@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import errors, logs, problem_pages, ratelimit
+from core import errors, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
     _register_unit_of_work(app)
+    jobs.init_app(app)  # after the request's own commit: seal and checkpoint the audit log when due
     _register_cli(app)
     return app
 

@@ -1,9 +1,12 @@
-"""Operator commands: `flask --app wsgi create-user …`, `… docs` (and `db upgrade` from Flask-Migrate)."""
+"""Operator commands: `flask --app wsgi create-user …`, `… docs`, `… audit-checkpoint` (and `db upgrade` from Flask-Migrate)."""
+
+import json
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
-from core import reference_docs
+from core import audit, reference_docs, signing
 from core.config import PROJECT_ROOT
 from core.db import unit_of_work
 from core.errors import DomainError
@@ -38,4 +41,41 @@ def write_docs():
         click.echo(f"wrote {path.relative_to(PROJECT_ROOT)}")
 
 
-commands = [create_user, write_docs]
+@click.command("audit-seal")
+@with_appcontext
+def seal_audit():
+    """Chain the committed entries not yet sealed (the `seal-audit` job, by hand)."""
+    total = 0
+    with unit_of_work() as session:
+        while (count := audit.seal(session=session)) == audit.SEAL_BATCH:
+            total += count
+        total += count
+    click.echo(f"sealed {total} entries")
+
+
+@click.command("audit-checkpoint")
+@with_appcontext
+def make_audit_checkpoint():
+    """Seal, sign the sealed head and print the checkpoint as JSON: keep it outside the database."""
+    with unit_of_work() as session:
+        made = audit.checkpoint(session=session, key=signing.for_app(current_app))
+        exported = audit.checkpoint_as_dict(made)
+    click.echo(json.dumps(exported))
+
+
+@click.command("audit-verify")
+@click.option("--checkpoint", "anchor_files", multiple=True, type=click.File(),
+              help="a checkpoint kept outside the database (as printed by audit-checkpoint)")
+@with_appcontext
+def verify_audit(anchor_files):
+    """Verify the audit log against its stored checkpoints and any kept elsewhere; exit 1 if broken."""
+    anchors = [json.loads(line) for file in anchor_files for line in file if line.strip()]
+    with unit_of_work() as session:
+        result = audit.verify(session=session, public_key=signing.for_app(current_app).public_key(),
+                              anchors=anchors)
+    click.echo(json.dumps(result))
+    if not result["ok"]:
+        raise SystemExit(1)
+
+
+commands = [create_user, write_docs, seal_audit, make_audit_checkpoint, verify_audit]

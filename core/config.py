@@ -28,6 +28,8 @@ def from_environment(env=None) -> dict:
         "RXLOOP_ENV": env.get("RXLOOP_ENV", "development"),
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "DATABASE_URL": database_url(env.get("DATABASE_URL")),
+        # `flask db upgrade` connects with this (the schema's owner) when set; the app with DATABASE_URL.
+        "MIGRATION_DATABASE_URL": database_url(env.get("MIGRATION_DATABASE_URL")) if env.get("MIGRATION_DATABASE_URL") else "",
         # Connections per process (PostgreSQL): size them so processes × (pool + overflow)
         # stays under the server's max_connections.
         "DB_POOL_SIZE": _int(env, "DB_POOL_SIZE", 10),
@@ -52,6 +54,17 @@ def from_environment(env=None) -> dict:
         "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int(env, "ARGON2_MEMORY_COST", 65536),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # The audit log's Ed25519 key (PEM, or 32 bytes in base64) signs its checkpoints.
+        # Development without one uses instance/audit-signing-key.pem, created on first use.
+        "AUDIT_SIGNING_KEY": env.get("AUDIT_SIGNING_KEY", ""),
+        # Sealing and checkpoints run in the web process after a request, at most this often,
+        # unless AUDIT_SEAL_IN_PROCESS=0 (production: the worker's beat runs the same jobs).
+        "AUDIT_SEAL_IN_PROCESS": env.get("AUDIT_SEAL_IN_PROCESS", "1") not in ("0", "false", ""),
+        "AUDIT_SEAL_SECONDS": _int(env, "AUDIT_SEAL_SECONDS", 1),
+        "AUDIT_CHECKPOINT_SECONDS": _int(env, "AUDIT_CHECKPOINT_SECONDS", 300),
+        # Off only to measure what the audit log costs (the bench runs RXLOOP_ENV=bench for
+        # that); refused in production.
+        "AUDIT_ENABLED": env.get("AUDIT_ENABLED", "1") not in ("0", "false", ""),
     }
 
 
@@ -65,5 +78,9 @@ def validate(config: dict) -> None:
             raise ConfigError("SECRET_KEY must be set in production")
         if config["DATABASE_URL"].startswith("sqlite"):
             raise ConfigError("production runs on PostgreSQL: set DATABASE_URL")
+        if not config["AUDIT_SIGNING_KEY"]:
+            raise ConfigError("AUDIT_SIGNING_KEY must be set in production (an Ed25519 private key)")
+        if not config["AUDIT_ENABLED"]:
+            raise ConfigError("the audit log cannot be turned off in production")
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

@@ -72,7 +72,7 @@ class Database:
                                         max_overflow=app.config["DB_MAX_OVERFLOW"], pool_pre_ping=idle == 0)
             if idle > 0:
                 ping_when_idle(self.engine, idle)
-        self.sessionmaker.configure(bind=self.engine)
+        self.sessionmaker.configure(bind=self.engine, info={"audit_enabled": app.config["AUDIT_ENABLED"]})
         app.extensions["rxloop.db"] = self
         app.teardown_appcontext(_close_request_session)
 
@@ -178,6 +178,9 @@ def finish_request_session(success: bool) -> None:
             session.commit()
         else:
             session.rollback()
+            session.info.pop("audit_pending", None)  # even if the unit of work never reached the database
+            if session.info.get("audit_refused"):  # refused reads are recorded all the same (core/audit.py)
+                session.commit()
     finally:
         session.close()
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
 
 import consult.models  # noqa: F401  (register every table on the metadata)
 import core.audit  # noqa: F401
@@ -17,7 +18,10 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 def run_migrations_online():
-    engine = current_app.extensions["rxloop.db"].engine
+    # Migrations run as the database's owner (MIGRATION_DATABASE_URL) when the app itself
+    # connects as the restricted rxloop_app role (DATABASE_URL); one URL serves both by default.
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    engine = create_engine(owner_url) if owner_url else current_app.extensions["rxloop.db"].engine
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -29,6 +33,8 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+    if owner_url:
+        engine.dispose()
 
 
 if context.is_offline_mode():

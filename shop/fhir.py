@@ -47,5 +47,5 @@ def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
         resource["authorizingPrescription"] = [{"reference": f"MedicationRequest/{item_id}"}]
     audit.record(session=session, actor_id=user.id, action=ShopEvent.FHIR_MEDICATION_DISPENSE_READ,
                  subject_type="order",
-                 subject_id=order.id, detail={"line_id": line.id})
+                 subject_id=order.id, patient_id=order.patient_id, detail={"line_id": line.id})
     return resource

@@ -3,15 +3,21 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.errors import Forbidden, NotFound
 from core.identity.models import User
 from core.pagination import Page, paginate
+from shop.events import ShopEvent
 from shop.models import InventoryLot, LotAllocation, Order, OrderLine
 
 
 def get(*, session: Session, user: User, order_id: str) -> Order:
     """Patients see their own orders only; pharmacists and admins see all."""
     order = session.get(Order, order_id)
+    refused = order is not None and ((user.role == "patient" and order.user_id != user.id) or user.role == "doctor")
+    if order is not None:
+        audit.record_read(session=session, reader=user, action=ShopEvent.ORDER_READ, subject_type="order",
+                          subject_id=order.id, patient_id=order.patient_id, refused=refused)
     if order is None or (user.role == "patient" and order.user_id != user.id):
         raise NotFound("No such order.")
     if user.role == "doctor":
@@ -28,8 +34,11 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
         raise Forbidden("Orders are for patients, pharmacists and admins.")
     if status:
         stmt = stmt.where(Order.status == status)
-    return paginate(session, stmt, keys=(Order.created_at, Order.id), limit=limit, cursor=cursor,
+    page = paginate(session, stmt, keys=(Order.created_at, Order.id), limit=limit, cursor=cursor,
                     descending=user.role == "patient")
+    audit.record_list_read(session=session, reader=user, action=ShopEvent.ORDER_LIST_READ, subject_type="order",
+                           subjects=[(o.id, o.patient_id) for o in page.items])
+    return page
 
 
 def lines_of(*, session: Session, orders: list[Order]) -> dict[str, list[dict]]:

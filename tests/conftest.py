@@ -1,10 +1,12 @@
 """Fixtures: the app on a migrated database (SQLite, or PostgreSQL via DATABASE_URL), a
 transaction per test rolled back at its end, clients logged in as each role."""
 
+import base64
 import os
 import uuid
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
@@ -27,6 +29,8 @@ TEST_CONFIG = {
     # Each xdist worker holds its own pool; races add RACE_POOL_SIZE (tests/races/conftest.py).
     "DB_POOL_SIZE": 4,
     "DB_MAX_OVERFLOW": 8,
+    "AUDIT_SIGNING_KEY": base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
+    "AUDIT_SEAL_IN_PROCESS": False,  # tests seal by calling the job (tests/core/test_audit_sealing.py)
 }
 
 

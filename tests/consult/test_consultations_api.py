@@ -135,7 +135,10 @@ def test_a_doctor_reads_a_patient_record_only_while_holding_their_consultation(l
     assert doctor.get(f"/api/v1/patients/{patient_id}").status_code == 200
     assert other_doctor.get(f"/api/v1/patients/{patient_id}").status_code == 404
     reads = admin.get(f"/api/v1/audit?subject=patient:{patient_id}&action=patient.record_read").json["items"]
-    assert [r["actor"] for r in reads] == [doctor.user.id]
+    # Refused reads are recorded too (issue 13), though their requests change nothing else.
+    assert [(r["actor"], r["detail"]) for r in reads] == [
+        (doctor.user.id, {"role": "doctor", "refused": True}), (doctor.user.id, {"role": "doctor"}),
+        (other_doctor.user.id, {"role": "doctor", "refused": True})]
     doctor.post(f"/api/v1/consultations/{cid}/complete", json={"diagnosis": {"code": "J02.9", "display": "x"}})
     assert doctor.get(f"/api/v1/patients/{patient_id}").status_code == 404
 

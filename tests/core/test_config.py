@@ -20,9 +20,25 @@ def test_production_refuses_the_embedded_database():
         validate(config)
 
 
-def test_production_starts_with_a_secret_and_postgresql():
+def test_production_starts_with_a_secret_a_signing_key_and_postgresql():
     validate(from_environment({"RXLOOP_ENV": "production", "SECRET_KEY": "s" * 40,
-                               "DATABASE_URL": "postgresql://db/rxloop"}))
+                               "DATABASE_URL": "postgresql://db/rxloop",
+                               "AUDIT_SIGNING_KEY": TEST_CONFIG["AUDIT_SIGNING_KEY"]}))
+
+
+def test_production_refuses_to_start_without_an_audit_signing_key():
+    config = from_environment({"RXLOOP_ENV": "production", "SECRET_KEY": "s" * 40,
+                               "DATABASE_URL": "postgresql://db/rxloop"})
+    with pytest.raises(ConfigError, match="AUDIT_SIGNING_KEY"):
+        validate(config)
+
+
+def test_production_refuses_to_turn_the_audit_log_off():
+    config = from_environment({"RXLOOP_ENV": "production", "SECRET_KEY": "s" * 40,
+                               "DATABASE_URL": "postgresql://db/rxloop", "AUDIT_ENABLED": "0",
+                               "AUDIT_SIGNING_KEY": TEST_CONFIG["AUDIT_SIGNING_KEY"]})
+    with pytest.raises(ConfigError, match="audit log cannot be turned off"):
+        validate(config)
 
 
 def test_the_default_database_is_a_sqlite_file_under_instance():
