@@ -11,6 +11,7 @@ class ConsultEvent(AuditEvent):
     CONSULTATION_COMPLETED = "consultation.completed"
     CONSULTATION_GUARDIAN_CONFIRMED = "consultation.guardian_confirmed"
     CONSULTATION_MESSAGE_POSTED = "consultation.message_posted"
+    CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED = "consultation.prior_diagnosis_confirmed"
     CONSULTATION_REFERRED_OFFLINE = "consultation.referred_offline"
     CONSULTATION_WAITING = "consultation.waiting"
     FHIR_MEDICATION_REQUEST_READ = "fhir.medication_request_read"

@@ -103,6 +103,8 @@ class Policy:
     otp_for_controlled: bool
     online_sale_prohibited: tuple[ProhibitedCategory, ...] = ()
     guardian_under_years: int | None = None  # a younger patient is seen with a guardian present
+    # A follow-up is prescribed for only on a structured record of the offline diagnosis, confirmed by the doctor.
+    prior_diagnosis_evidence_required: bool = False
     # Ryan Haight: a controlled substance prescribed online needs an in-person evaluation or one of these.
     telemedicine_exceptions: tuple[TelemedicineException, ...] | None = None  # None: the rule does not apply
 
@@ -111,13 +113,13 @@ class Policy:
 
     @property
     def ruleset_version(self) -> str:
-        """What a prescription records: this rule set's name and version, e.g. "cn/2026.12.1"."""
+        """What a prescription records: this rule set's name and version, e.g. "cn/2026.12.2"."""
         return f"{self.name}/{self.version}"
 
 
 # A rule set's version changes whenever one of its rules, citations or data files does.
-CN_RULESET_VERSION = "2026.12.1"
-US_RULESET_VERSION = "2026.12.1"
+CN_RULESET_VERSION = "2026.12.2"
+US_RULESET_VERSION = "2026.12.2"
 
 CN = Policy(
     name="cn",
@@ -128,6 +130,11 @@ CN = Policy(
              "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条",
              "Online visits only to follow up a common or chronic disease already diagnosed at a physical "
              "medical institution; never a first visit (不得对首诊患者开展互联网诊疗活动)."),
+        Rule("cn.follow-up-prior-diagnosis-evidence",
+             "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条",
+             "医师应当掌握患者病历资料，确定患者在实体医疗机构明确诊断为某种或某几种常见病、慢性病后，可以针对相同诊断进行复诊: "
+             "a follow-up is prescribed for only when the offline diagnosis is on record (institution, date, "
+             "document reference) and the doctor has confirmed it."),
         Rule("cn.no-special-management-drugs-online",
              "互联网诊疗管理办法（试行） 第十九条; 药品管理法（2019） 第六十一条",
              "Narcotic, psychotropic and other specially managed drugs may not be prescribed online "
@@ -170,6 +177,7 @@ CN = Policy(
     otp_for_controlled=False,
     online_sale_prohibited=cn_online_sale_prohibitions(),
     guardian_under_years=6,
+    prior_diagnosis_evidence_required=True,
 )
 
 US = Policy(
@@ -309,6 +317,29 @@ def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | 
     if prescribing and not guardian.get("confirmed_at"):
         return _refusal(policy, "cn.child-under-6-guardian",
                         "Confirm that the child's guardian is present before prescribing.")
+    return None
+
+
+PRIOR_DIAGNOSIS_EVIDENCE_FIELDS = ("institution", "date", "document_reference")
+
+
+def prior_diagnosis_evidence_refusal(policy: Policy, *, evidence: dict | None,
+                                     prescribing: bool) -> PolicyRefusal | None:
+    """Why this follow-up may not be confirmed (or, `prescribing`, prescribed for) on its evidence (None: may).
+
+    The evidence is the patient's record of the offline diagnosis: the institution, the date and the reference
+    of the document that shows it; to prescribe, the doctor has also confirmed it (`confirmed_at`).
+    """
+    if not policy.prior_diagnosis_evidence_required:
+        return None
+    evidence = evidence or {}
+    if not all(str(evidence.get(key) or "").strip() for key in PRIOR_DIAGNOSIS_EVIDENCE_FIELDS):
+        return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
+                        "A follow-up needs the record of the diagnosis made at a hospital or clinic: give the "
+                        "institution, the date and the document's reference.")
+    if prescribing and not evidence.get("confirmed_at"):
+        return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
+                        "Confirm the record of the prior offline diagnosis before prescribing.")
     return None
 
 

@@ -86,8 +86,9 @@ def _refuse(refusals, **extra) -> None:
 
 def create_draft(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
                  diagnosis: dict, controlled_substance_basis: dict | None = None) -> Prescription:
-    """A draft with its safety findings; the jurisdiction's refusals (per item, and for controlled
-    substances online the Ryan Haight basis) are 422 policy-violation."""
+    """A draft with its safety findings; the jurisdiction's refusals (a young child's guardian, a follow-up's
+    confirmed record of its offline diagnosis, per item, and for controlled substances online the Ryan Haight
+    basis) are 422 policy-violation."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.doctor_id != doctor.id:
         raise NotFound("No such consultation of yours.")
@@ -95,6 +96,7 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
         raise InvalidTransition("Prescribe only during a consultation in progress.",
                                 current_status=consultation.status)
     consultations.require_guardian(session=session, consultation=consultation)
+    consultations.require_prior_diagnosis_evidence(consultation=consultation)
     policy = get_policy(consultation.policy)
     formulary = get_formulary()
     rows = []

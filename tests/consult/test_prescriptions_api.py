@@ -222,7 +222,7 @@ def test_under_us_a_controlled_substance_online_needs_an_in_person_evaluation_or
     drafted = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=IN_PERSON)
     assert drafted.status_code == 201
     assert drafted.json["controlled_substance_basis"] == IN_PERSON
-    assert drafted.json["ruleset_version"] == "us/2026.12.1"
+    assert drafted.json["ruleset_version"] == "us/2026.12.2"
 
 
 def test_under_us_an_unknown_telemedicine_exception_is_refused(session, people, us_policy):
@@ -244,10 +244,10 @@ def test_under_cn_a_recorded_basis_does_not_make_a_controlled_substance_prescrib
 
 def test_a_prescription_records_the_rule_set_version_it_was_checked_under(session, people):
     body = draft(session, people).json
-    assert body["ruleset_version"] == "cn/2026.12.1"
+    assert body["ruleset_version"] == "cn/2026.12.2"
     signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
-    assert signed.json["ruleset_version"] == "cn/2026.12.1"
-    assert people["patient"].get(f"/api/v1/prescriptions/{body['id']}").json["ruleset_version"] == "cn/2026.12.1"
+    assert signed.json["ruleset_version"] == "cn/2026.12.2"
+    assert people["patient"].get(f"/api/v1/prescriptions/{body['id']}").json["ruleset_version"] == "cn/2026.12.2"
 
 
 def test_signing_records_the_rule_set_version_in_force_at_signing(session, people, monkeypatch):
@@ -256,4 +256,4 @@ def test_signing_records_the_rule_set_version_in_force_at_signing(session, peopl
     body = draft(session, people).json
     monkeypatch.setitem(policy.POLICIES, "cn", dataclasses.replace(policy.CN, version="2027.1.1"))
     signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
-    assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.1", "cn/2027.1.1")
+    assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.2", "cn/2027.1.1")
