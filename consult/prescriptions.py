@@ -138,10 +138,25 @@ def _of_its_doctor(session, doctor, prescription_id) -> Prescription:
     return prescription
 
 
+def refuse_if_referred_offline(*, session: Session, prescription: Prescription, target_status: str) -> None:
+    """A consultation referred offline (a red flag in a later message) ends its online prescribing: none of its
+    prescriptions is signed or approved any more (InvalidTransition); the doctor cancels, the pharmacist rejects.
+
+    A state conflict, not a jurisdiction's rule: it holds under every policy, and the triage reasons that
+    closed the consultation carry their own sources.
+    """
+    consultation = session.get(Consultation, prescription.consultation_id)
+    if consultation.status == "referred_offline":
+        raise InvalidTransition("The consultation was referred offline: this prescription can no longer be "
+                                "signed or approved.", current_status=prescription.status,
+                                target_status=target_status, consultation_status=consultation.status)
+
+
 def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | None = None,
          override_reason: str | None = None) -> Prescription:
     prescription = _of_its_doctor(session, doctor, prescription_id)
     LIFECYCLE.check(prescription.status, "pending_review")
+    refuse_if_referred_offline(session=session, prescription=prescription, target_status="pending_review")
     result = recheck(session=session, prescription=prescription)
     prescription.safety = result
     if result["blocking"]:

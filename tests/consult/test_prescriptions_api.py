@@ -257,3 +257,62 @@ def test_signing_records_the_rule_set_version_in_force_at_signing(session, peopl
     monkeypatch.setitem(policy.POLICIES, "cn", dataclasses.replace(policy.CN, version="2027.1.1"))
     signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
     assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.2", "cn/2027.1.1")
+
+
+# ---- a consultation referred offline ends its online prescribing (cn and us) --------------------------------
+
+RED_FLAG = {"body": "I took too many pills last night"}
+
+
+def drafted_in_a_consultation(session, people):
+    """A consultation in progress and a draft of its doctor's."""
+    consultation = consultation_in_progress(session, people["patient"].user, people["doctor"].user)
+    body = people["doctor"].post(f"/api/v1/consultations/{consultation.id}/prescriptions",
+                                 json={"items": [item()], "diagnosis": DIAGNOSIS}).json
+    return consultation, body
+
+
+def refer_offline(people, consultation_id):
+    people["patient"].post(f"/api/v1/consultations/{consultation_id}/messages", json=RED_FLAG)
+    assert people["doctor"].get(f"/api/v1/consultations/{consultation_id}").json["status"] == "referred_offline"
+
+
+@pytest.mark.parametrize("policy", ["cn", "us"])
+def test_a_draft_of_a_consultation_referred_offline_is_never_signed(app, session, people, policy, monkeypatch):
+    monkeypatch.setitem(app.config, "RXLOOP_POLICY", policy)
+    consultation, body = drafted_in_a_consultation(session, people)
+    refer_offline(people, consultation.id)
+    refused = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert (refused.status_code, refused.json["type"]) == (409, "/problems/invalid-transition")
+    assert (refused.json["current_status"], refused.json["target_status"], refused.json["consultation_status"]) == (
+        "draft", "pending_review", "referred_offline")
+    assert people["doctor"].get(f"/api/v1/prescriptions/{body['id']}").json["status"] == "draft"
+    cancelled = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/cancel", json={"reason": "Referred."})
+    assert cancelled.json["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("policy", ["cn", "us"])
+def test_a_signed_prescription_of_a_consultation_referred_offline_is_never_approved(
+        app, session, people, policy, monkeypatch):
+    monkeypatch.setitem(app.config, "RXLOOP_POLICY", policy)
+    consultation, body = drafted_in_a_consultation(session, people)
+    assert people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={}).json["status"] == "pending_review"
+    refer_offline(people, consultation.id)
+    pharmacist = people["pharmacist"]
+    assert pharmacist.post(f"/api/v1/prescriptions/{body['id']}/claim").status_code == 200
+    refused = pharmacist.post(f"/api/v1/prescriptions/{body['id']}/approve", json={"note": "Looks fine."})
+    assert (refused.status_code, refused.json["type"]) == (409, "/problems/invalid-transition")
+    assert (refused.json["current_status"], refused.json["target_status"], refused.json["consultation_status"]) == (
+        "pending_review", "approved", "referred_offline")
+    assert pharmacist.get(f"/api/v1/prescriptions/{body['id']}").json["status"] == "pending_review"
+    rejected = pharmacist.post(f"/api/v1/prescriptions/{body['id']}/reject",
+                               json={"reason_code": "not-clinically-appropriate", "note": "Referred offline."})
+    assert rejected.json["status"] == "rejected"
+
+
+def test_a_prescription_of_a_consultation_still_in_progress_is_signed_and_approved(session, people):
+    _, body = drafted_in_a_consultation(session, people)
+    assert people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={}).json["status"] == "pending_review"
+    people["pharmacist"].post(f"/api/v1/prescriptions/{body['id']}/claim")
+    approved = people["pharmacist"].post(f"/api/v1/prescriptions/{body['id']}/approve", json={})
+    assert approved.json["status"] == "approved"
