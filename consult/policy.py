@@ -213,8 +213,11 @@ US = Policy(
         Rule("us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)",
              "A controlled substance dispensed by means of the Internet needs a valid prescription: one issued "
              "by a practitioner who has conducted at least one in-person medical evaluation of the patient "
-             "(829(e)(2)(A)(i)), unless it is issued in the practice of telemedicine as 21 U.S.C. 802(54) defines "
-             "it (829(e)(3)(A)). Which of the two applies is recorded on the prescription."),
+             "(829(e)(2)(A)(i)) or by a covering practitioner (829(e)(2)(A)(ii): one evaluating the patient at the "
+             "request of a practitioner who evaluated them in person or by telemedicine within the previous 24 "
+             "months and is temporarily unavailable, 829(e)(2)(C)), unless it is issued in the practice of "
+             "telemedicine as 21 U.S.C. 802(54) defines it (829(e)(3)(A)). Which applies is recorded on the "
+             "prescription."),
         Rule("us.pharmacist-review", "21 CFR 1306.04(a); state pharmacy practice acts (prospective drug review)",
              "A pharmacist shares responsibility for every prescription dispensed and reviews it first."),
     ),
@@ -343,15 +346,20 @@ def prior_diagnosis_evidence_refusal(policy: Policy, *, evidence: dict | None,
     return None
 
 
-BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception")
+BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception", "covering_practitioner")
+# 21 U.S.C. 829(e)(2)(C)(i): the practitioner covered for evaluated the patient within the previous 24 months.
+COVERING_EVALUATION_MONTHS = 24
+COVERING_PRACTITIONER_CITATION = "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)"
 
 
 def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dict | None,
                                   today: date) -> list[PolicyRefusal]:
     """Why these drugs may not be prescribed online on this `basis` (Ryan Haight; empty: they may).
 
-    `basis` is what the prescriber records: `{"kind": "in_person_evaluation", "evaluated_on": date}`
-    or `{"kind": "telemedicine_exception", "exception": <a key of policy.telemedicine_exceptions>}`.
+    `basis` is what the prescriber records: `{"kind": "in_person_evaluation", "evaluated_on": date}`,
+    `{"kind": "telemedicine_exception", "exception": <a key of policy.telemedicine_exceptions>}`, or
+    `{"kind": "covering_practitioner", "covering_for": <the practitioner covered for>, "evaluated_on": date}`
+    (the date of that practitioner's own evaluation of the patient, in person or by telemedicine).
     """
     if policy.telemedicine_exceptions is None or not any(d.us_schedule for d in drugs):
         return []
@@ -364,6 +372,8 @@ def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dic
         if evaluated_on is not None and evaluated_on <= today:
             return []
         return [_refusal(policy, rule, "The in-person medical evaluation needs its date, on or before today.")]
+    if basis.get("kind") == "covering_practitioner":
+        return _covering_practitioner_refusals(basis, today=today)
     if basis.get("kind") == "telemedicine_exception":
         exception = next((e for e in policy.telemedicine_exceptions if e.key == basis.get("exception")), None)
         if exception is None:
@@ -376,6 +386,23 @@ def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dic
     return [_refusal(policy, rule, "A controlled substance prescribed online needs an in-person medical "
                                    "evaluation of the patient by the prescriber, or a named telemedicine exception, "
                                    "recorded on the prescription.")]
+
+
+def _covering_practitioner_refusals(basis: dict, *, today: date) -> list[PolicyRefusal]:
+    """The covering practitioner's route: who is covered for, and their evaluation within the last 24 months."""
+    def refused(message):
+        return [PolicyRefusal(rule="us.ryan-haight-in-person-evaluation", citation=COVERING_PRACTITIONER_CITATION,
+                              message=message)]
+
+    if not str(basis.get("covering_for") or "").strip():
+        return refused("Name the practitioner you are covering for.")
+    evaluated_on = basis.get("evaluated_on")
+    if isinstance(evaluated_on, str):
+        evaluated_on = date.fromisoformat(evaluated_on)
+    if evaluated_on is None or not _add_months(today, -COVERING_EVALUATION_MONTHS) <= evaluated_on <= today:
+        return refused(f"The practitioner covered for must have evaluated the patient within the previous "
+                       f"{COVERING_EVALUATION_MONTHS} months: give the date of that evaluation.")
+    return []
 
 
 def _schedule(drug) -> str:
@@ -411,7 +438,8 @@ def prescription_refusals(policy: Policy, *, drug, item) -> list[PolicyRefusal]:
     return refusals
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def _add_months(moment: date, months: int) -> date:
+    """`moment` (a date or datetime) `months` calendar months later (earlier if negative), at most the month's end."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

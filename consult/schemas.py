@@ -179,8 +179,9 @@ class ControlledSubstanceBasisSchema(Schema):
     """Ryan Haight (us): the prescriber's in-person evaluation of the patient, or a named telemedicine exception."""
 
     kind = fields.String(required=True, validate=validate.OneOf(BASIS_KINDS))
-    evaluated_on = fields.Date()  # kind in_person_evaluation
+    evaluated_on = fields.Date()  # kind in_person_evaluation; covering_practitioner: the covered-for one's
     exception = fields.String(validate=validate.Length(min=1, max=80))  # kind telemedicine_exception
+    covering_for = fields.String(validate=validate.Length(min=1, max=200))  # kind covering_practitioner
 
 
 class PrescriptionDraftSchema(Schema):

@@ -331,6 +331,49 @@ def test_the_dea_temporary_flexibilities_end_on_the_last_day_the_fourth_extensio
     assert "Fourth Temporary Extension" in refusals[0].citation and "2026-12-31" in refusals[0].message
 
 
+COVERING = {"kind": "covering_practitioner", "covering_for": "Dr Jane Roe, DEA AR1234563", "evaluated_on": "2025-06-10"}
+COVERING_CITATION = "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)"
+
+
+@pytest.mark.parametrize("basis", [
+    COVERING, {**COVERING, "evaluated_on": date(2026, 12, 1)},
+    {**COVERING, "evaluated_on": "2024-12-01"},  # exactly 24 months before today: still "within"
+])
+def test_us_allows_a_covering_practitioner_for_one_who_evaluated_the_patient_within_24_months(basis):
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY) == []
+
+
+@pytest.mark.parametrize("basis, message", [
+    ({**COVERING, "covering_for": None}, "Name the practitioner you are covering for."),
+    ({**COVERING, "covering_for": "  "}, "Name the practitioner you are covering for."),
+    ({"kind": "covering_practitioner", "covering_for": "Dr Jane Roe"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+    ({**COVERING, "evaluated_on": "2024-11-30"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+    ({**COVERING, "evaluated_on": "2026-12-02"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+])
+def test_us_refuses_a_covering_practitioner_without_the_practitioner_covered_for_or_their_recent_evaluation(
+        basis, message):
+    refusals = controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY)
+    assert refusals == [PolicyRefusal(rule=RYAN_HAIGHT, citation=COVERING_CITATION, message=message)]
+
+
+def test_the_24_months_of_a_covering_practitioner_end_on_the_same_day_two_years_on_or_the_months_last_day():
+    basis = {**COVERING, "evaluated_on": "2024-02-29"}
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 2, 28)) == []
+    assert rules(controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 3, 1))) == [
+        RYAN_HAIGHT]
+
+
+def test_cn_does_not_prescribe_a_controlled_substance_online_for_a_covering_practitioner_either():
+    assert controlled_substance_refusals(CN, drugs=[CODEINE], basis=COVERING, today=TODAY) == []
+    assert rules(prescription_refusals(CN, drug=CODEINE, item=item(CODEINE))) == ["cn.no-special-management-drugs-online"]
+
+
 def test_us_needs_no_basis_for_non_controlled_drugs():
     assert controlled_substance_refusals(US, drugs=[AMOXICILLIN], basis=None, today=TODAY) == []
 

@@ -1,7 +1,7 @@
 """Prescriptions over HTTP: draft with safety findings, sign, pharmacist review, cancel, expiry."""
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -230,6 +230,38 @@ def test_under_us_an_unknown_telemedicine_exception_is_refused(session, people, 
                          controlled_substance_basis={"kind": "telemedicine_exception", "exception": "friendly"})
     assert (refused.status_code, refused.json["rule"]) == (422, "us.ryan-haight-in-person-evaluation")
     assert "802(54)(A)" in refused.json["detail"]
+
+
+def covering_for_dr_roe(evaluated_on):
+    return {"kind": "covering_practitioner", "covering_for": "Dr Jane Roe, DEA AR1234563",
+            "evaluated_on": evaluated_on.isoformat()}
+
+
+def test_under_us_a_covering_practitioner_prescribes_a_controlled_substance_online_recording_whom_they_cover(
+        session, people, us_policy):
+    basis = covering_for_dr_roe(date.today() - timedelta(days=200))
+    drafted = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=basis)
+    assert (drafted.status_code, drafted.json["controlled_substance_basis"]) == (201, basis)
+    assert people["doctor"].get(f"/api/v1/prescriptions/{drafted.json['id']}").json[
+        "controlled_substance_basis"]["covering_for"] == "Dr Jane Roe, DEA AR1234563"
+
+
+def test_under_us_a_covering_practitioner_for_an_evaluation_over_24_months_old_is_refused(
+        session, people, us_policy):
+    refused = draft_with(session, people, [CODEINE_ITEM],
+                         controlled_substance_basis=covering_for_dr_roe(date.today() - timedelta(days=800)))
+    assert (refused.status_code, refused.json["type"]) == (422, "/problems/policy-violation")
+    assert (refused.json["rule"], refused.json["citation"]) == (
+        "us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)")
+    unnamed = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis={
+        "kind": "covering_practitioner", "evaluated_on": date.today().isoformat()})
+    assert (unnamed.status_code, unnamed.json["detail"]) == (422, "Name the practitioner you are covering for.")
+
+
+def test_under_cn_a_covering_practitioner_does_not_make_a_controlled_substance_prescribable_online(session, people):
+    refused = draft_with(session, people, [CODEINE_ITEM],
+                         controlled_substance_basis=covering_for_dr_roe(date.today() - timedelta(days=200)))
+    assert (refused.status_code, refused.json["rule"]) == (422, "cn.no-special-management-drugs-online")
 
 
 def test_under_us_a_non_controlled_drug_needs_no_basis(session, people, us_policy):
