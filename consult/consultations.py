@@ -80,9 +80,12 @@ def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) ->
     consultation = _as_its_doctor(session, doctor, consultation_id)
     if consultation.status != "in_progress":
         raise InvalidTransition("Confirm the guardian during the consultation.", current_status=consultation.status)
+    policy = get_policy(consultation.policy)
+    if not consultation.guardian and policy.guardian_under_years is None:
+        raise ValidationFailed("No guardian is recorded for this consultation.", errors={"guardian": ["Not recorded."]})
     if not consultation.guardian:
         raise PolicyViolation("No guardian is recorded for this consultation.", rule="cn.child-under-6-guardian",
-                              citation=get_policy(consultation.policy).rule("cn.child-under-6-guardian").citation)
+                              citation=policy.rule("cn.child-under-6-guardian").citation)
     consultation.guardian = {**consultation.guardian, "confirmed_by": doctor.id,
                              "confirmed_at": utcnow().isoformat()}
     session.flush()

@@ -249,6 +249,15 @@ def test_only_the_doctor_holding_the_consultation_confirms_the_guardian(login_as
     assert child.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code == 403
 
 
+def test_under_us_confirming_a_guardian_none_recorded_is_a_validation_error(login_as, us_policy):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    response = doctor.post(f"/api/v1/consultations/{cid}/guardian/confirm")
+    assert (response.status_code, response.json["type"], response.json["errors"]) == (
+        422, "/problems/validation-error", {"guardian": ["Not recorded."]})
+
+
 def test_under_us_a_child_needs_no_recorded_guardian(login_as, us_policy):
     response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "is_follow_up": False})
     assert (response.status_code, response.json["status"], response.json["guardian"]) == (201, "waiting", None)
