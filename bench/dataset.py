@@ -107,8 +107,11 @@ def _people(session, formulary, patients_count, approved, pending, tokens, data)
         patient, doctor = people[n % len(people)], doctors[n % len(doctors)]
         consultation = consultations.create(
             session=session, user=patient, chief_complaint="Sore throat, follow-up", symptoms=["sore throat"],
-            is_follow_up=True, prior_diagnosis={"code": "J02.9", "display": "Acute pharyngitis"})
+            is_follow_up=True, prior_diagnosis={"code": "J02.9", "display": "Acute pharyngitis"},
+            prior_diagnosis_evidence={"institution": "Bench Hospital", "date": "2026-01-05",
+                                      "document_reference": f"BENCH-OP-{n}"})
         consultations.accept(session=session, doctor=doctor, consultation_id=consultation.id)
+        consultations.confirm_prior_diagnosis(session=session, doctor=doctor, consultation_id=consultation.id)
         prescription = prescriptions.create_draft(
             session=session, doctor=doctor, consultation_id=consultation.id,
             diagnosis={"code": "J02.9", "display": "Acute pharyngitis"},

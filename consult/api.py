@@ -130,6 +130,14 @@ def confirm_guardian(consultation_id):
     return consultations.confirm_guardian(session=current_session(), doctor=g.user, consultation_id=consultation_id)
 
 
+@consultations_blp.route("/consultations/<consultation_id>/prior-diagnosis/confirm", methods=["POST"])
+@requires("doctor")
+@consultations_blp.response(200, ConsultationSchema)
+def confirm_prior_diagnosis(consultation_id):
+    return consultations.confirm_prior_diagnosis(session=current_session(), doctor=g.user,
+                                                 consultation_id=consultation_id)
+
+
 @consultations_blp.route("/consultations/<consultation_id>/messages", methods=["GET"])
 @requires("patient", "doctor")
 @consultations_blp.arguments(PageArgsSchema, location="query")

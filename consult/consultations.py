@@ -1,17 +1,19 @@
 """Consultations: create (with triage and policy), queue, accept, message (triaged), complete, cancel."""
 
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from consult import patients
 from consult.models import Consultation, ConsultationMessage, Patient
-from consult.policy import consultation_refusals, get_policy, guardian_refusal
+from consult.policy import consultation_refusals, get_policy, guardian_refusal, prior_diagnosis_evidence_refusal
 from consult.safety import age_in_months
 from consult.triage import triage
 from core import audit
 from core.db import utcnow
-from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound, PolicyViolation
+from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound, PolicyViolation, ValidationFailed
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
@@ -29,11 +31,13 @@ OPEN = ("waiting", "in_progress")
 
 
 def create(*, session: Session, user: User, chief_complaint: str, symptoms: list[str],
-         is_follow_up: bool, prior_diagnosis: dict | None = None, guardian: dict | None = None,
-         requested_product_ids: list[str] | None = None) -> Consultation:
+         is_follow_up: bool, prior_diagnosis: dict | None = None, prior_diagnosis_evidence: dict | None = None,
+         guardian: dict | None = None, requested_product_ids: list[str] | None = None) -> Consultation:
     """Triage first: red flags or the jurisdiction's rules send the patient offline. A young child
-    without a guardian recorded is refused (policy-violation), unless a red flag refers them anyway."""
+    without a guardian recorded is refused (policy-violation), unless a red flag refers them anyway.
+    The record of a prior offline diagnosis is kept as given, once its date is shown not to be in the future."""
     patient = patients.of_user(session=session, user=user)
+    prior_diagnosis_evidence = _evidence_as_recorded(prior_diagnosis_evidence)
     policy_name = current_app.config["RXLOOP_POLICY"]
     reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
     if not reasons:
@@ -44,7 +48,8 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,
-        is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis, guardian=guardian,
+        is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis,
+        prior_diagnosis_evidence=prior_diagnosis_evidence, guardian=guardian,
         requested_product_ids=requested_product_ids or [], triage_reasons=reasons,
         closed_at=utcnow() if reasons else None)
     session.add(consultation)
@@ -75,13 +80,58 @@ def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) ->
     consultation = _as_its_doctor(session, doctor, consultation_id)
     if consultation.status != "in_progress":
         raise InvalidTransition("Confirm the guardian during the consultation.", current_status=consultation.status)
+    policy = get_policy(consultation.policy)
+    if not consultation.guardian and policy.guardian_under_years is None:
+        raise ValidationFailed("No guardian is recorded for this consultation.", errors={"guardian": ["Not recorded."]})
     if not consultation.guardian:
         raise PolicyViolation("No guardian is recorded for this consultation.", rule="cn.child-under-6-guardian",
-                              citation=get_policy(consultation.policy).rule("cn.child-under-6-guardian").citation)
+                              citation=policy.rule("cn.child-under-6-guardian").citation)
     consultation.guardian = {**consultation.guardian, "confirmed_by": doctor.id,
                              "confirmed_at": utcnow().isoformat()}
     session.flush()
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_GUARDIAN_CONFIRMED,
+                 subject_type="consultation", subject_id=consultation.id, detail={})
+    return consultation
+
+
+def _evidence_as_recorded(evidence: dict | None) -> dict | None:
+    """The evidence as stored (its date an ISO string); a date after today is a validation error."""
+    if not evidence:
+        return None
+    on = evidence.get("date")
+    if isinstance(on, str):
+        on = date.fromisoformat(on)
+    if on is not None and on > utcnow().date():
+        raise ValidationFailed("The prior diagnosis cannot be dated in the future.",
+                               errors={"prior_diagnosis_evidence.date": ["Not in the future."]})
+    return {**evidence, "date": on.isoformat() if on is not None else None}
+
+
+def require_prior_diagnosis_evidence(*, consultation: Consultation) -> None:
+    """Before prescribing: the follow-up's offline diagnosis is on record and confirmed (PolicyViolation if not)."""
+    refusal = prior_diagnosis_evidence_refusal(get_policy(consultation.policy),
+                                               evidence=consultation.prior_diagnosis_evidence, prescribing=True)
+    if refusal is not None:
+        raise PolicyViolation(refusal.message, rule=refusal.rule, citation=refusal.citation)
+
+
+def confirm_prior_diagnosis(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
+    """The doctor holding the consultation confirms the record of the prior offline diagnosis."""
+    consultation = _as_its_doctor(session, doctor, consultation_id)
+    if consultation.status != "in_progress":
+        raise InvalidTransition("Confirm the prior diagnosis during the consultation.",
+                                current_status=consultation.status)
+    refusal = prior_diagnosis_evidence_refusal(get_policy(consultation.policy),
+                                               evidence=consultation.prior_diagnosis_evidence, prescribing=False)
+    if refusal is not None:
+        raise PolicyViolation(refusal.message, rule=refusal.rule, citation=refusal.citation)
+    if not consultation.prior_diagnosis_evidence:
+        raise ValidationFailed("No record of a prior offline diagnosis is given for this consultation.",
+                               errors={"prior_diagnosis_evidence": ["Not recorded."]})
+    consultation.prior_diagnosis_evidence = {**consultation.prior_diagnosis_evidence, "confirmed_by": doctor.id,
+                                             "confirmed_at": utcnow().isoformat()}
+    session.flush()
+    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED,
                  subject_type="consultation", subject_id=consultation.id, detail={})
     return consultation
 

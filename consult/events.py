@@ -14,6 +14,7 @@ class ConsultEvent(AuditEvent):
     CONSULTATION_MESSAGES_READ = "consultation.messages_read"
     CONSULTATION_READ = "consultation.read"
     CONSULTATION_MESSAGE_POSTED = "consultation.message_posted"
+    CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED = "consultation.prior_diagnosis_confirmed"
     CONSULTATION_REFERRED_OFFLINE = "consultation.referred_offline"
     CONSULTATION_WAITING = "consultation.waiting"
     FHIR_MEDICATION_REQUEST_READ = "fhir.medication_request_read"

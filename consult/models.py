@@ -70,6 +70,9 @@ class Consultation(Base):
     symptoms: Mapped[list[Any]] = mapped_column(default=list)
     is_follow_up: Mapped[bool]
     prior_diagnosis: Mapped[dict[str, Any] | None]
+    # The record of that diagnosis made offline: institution, date, document reference, and the doctor's
+    # confirmation of it (cn: needed to prescribe for a follow-up).
+    prior_diagnosis_evidence: Mapped[dict[str, Any] | None]
     # A young child's guardian: name and relationship, and the doctor's confirmation that they are present.
     guardian: Mapped[dict[str, Any] | None]
     requested_product_ids: Mapped[list[Any]] = mapped_column(default=list)

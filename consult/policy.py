@@ -103,6 +103,8 @@ class Policy:
     otp_for_controlled: bool
     online_sale_prohibited: tuple[ProhibitedCategory, ...] = ()
     guardian_under_years: int | None = None  # a younger patient is seen with a guardian present
+    # A follow-up is prescribed for only on a structured record of the offline diagnosis, confirmed by the doctor.
+    prior_diagnosis_evidence_required: bool = False
     # Ryan Haight: a controlled substance prescribed online needs an in-person evaluation or one of these.
     telemedicine_exceptions: tuple[TelemedicineException, ...] | None = None  # None: the rule does not apply
 
@@ -111,13 +113,13 @@ class Policy:
 
     @property
     def ruleset_version(self) -> str:
-        """What a prescription records: this rule set's name and version, e.g. "cn/2026.12.1"."""
+        """What a prescription records: this rule set's name and version, e.g. "cn/2026.12.2"."""
         return f"{self.name}/{self.version}"
 
 
 # A rule set's version changes whenever one of its rules, citations or data files does.
-CN_RULESET_VERSION = "2026.12.1"
-US_RULESET_VERSION = "2026.12.1"
+CN_RULESET_VERSION = "2026.12.2"
+US_RULESET_VERSION = "2026.12.2"
 
 CN = Policy(
     name="cn",
@@ -128,6 +130,11 @@ CN = Policy(
              "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条",
              "Online visits only to follow up a common or chronic disease already diagnosed at a physical "
              "medical institution; never a first visit (不得对首诊患者开展互联网诊疗活动)."),
+        Rule("cn.follow-up-prior-diagnosis-evidence",
+             "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条",
+             "医师应当掌握患者病历资料，确定患者在实体医疗机构明确诊断为某种或某几种常见病、慢性病后，可以针对相同诊断进行复诊: "
+             "a follow-up is prescribed for only when the offline diagnosis is on record (institution, date, "
+             "document reference) and the doctor has confirmed it."),
         Rule("cn.no-special-management-drugs-online",
              "互联网诊疗管理办法（试行） 第十九条; 药品管理法（2019） 第六十一条",
              "Narcotic, psychotropic and other specially managed drugs may not be prescribed online "
@@ -170,6 +177,7 @@ CN = Policy(
     otp_for_controlled=False,
     online_sale_prohibited=cn_online_sale_prohibitions(),
     guardian_under_years=6,
+    prior_diagnosis_evidence_required=True,
 )
 
 US = Policy(
@@ -205,8 +213,11 @@ US = Policy(
         Rule("us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(1)–(3); 21 CFR 1306.09(a)",
              "A controlled substance dispensed by means of the Internet needs a valid prescription: one issued "
              "by a practitioner who has conducted at least one in-person medical evaluation of the patient "
-             "(829(e)(2)(A)(i)), unless it is issued in the practice of telemedicine as 21 U.S.C. 802(54) defines "
-             "it (829(e)(3)(A)). Which of the two applies is recorded on the prescription."),
+             "(829(e)(2)(A)(i)) or by a covering practitioner (829(e)(2)(A)(ii): one evaluating the patient at the "
+             "request of a practitioner who evaluated them in person or by telemedicine within the previous 24 "
+             "months and is temporarily unavailable, 829(e)(2)(C)), unless it is issued in the practice of "
+             "telemedicine as 21 U.S.C. 802(54) defines it (829(e)(3)(A)). Which applies is recorded on the "
+             "prescription."),
         Rule("us.pharmacist-review", "21 CFR 1306.04(a); state pharmacy practice acts (prospective drug review)",
              "A pharmacist shares responsibility for every prescription dispensed and reviews it first."),
     ),
@@ -312,15 +323,43 @@ def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | 
     return None
 
 
-BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception")
+PRIOR_DIAGNOSIS_EVIDENCE_FIELDS = ("institution", "date", "document_reference")
+
+
+def prior_diagnosis_evidence_refusal(policy: Policy, *, evidence: dict | None,
+                                     prescribing: bool) -> PolicyRefusal | None:
+    """Why this follow-up may not be confirmed (or, `prescribing`, prescribed for) on its evidence (None: may).
+
+    The evidence is the patient's record of the offline diagnosis: the institution, the date and the reference
+    of the document that shows it; to prescribe, the doctor has also confirmed it (`confirmed_at`).
+    """
+    if not policy.prior_diagnosis_evidence_required:
+        return None
+    evidence = evidence or {}
+    if not all(str(evidence.get(key) or "").strip() for key in PRIOR_DIAGNOSIS_EVIDENCE_FIELDS):
+        return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
+                        "A follow-up needs the record of the diagnosis made at a hospital or clinic: give the "
+                        "institution, the date and the document's reference.")
+    if prescribing and not evidence.get("confirmed_at"):
+        return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
+                        "Confirm the record of the prior offline diagnosis before prescribing.")
+    return None
+
+
+BASIS_KINDS = ("in_person_evaluation", "telemedicine_exception", "covering_practitioner")
+# 21 U.S.C. 829(e)(2)(C)(i): the practitioner covered for evaluated the patient within the previous 24 months.
+COVERING_EVALUATION_MONTHS = 24
+COVERING_PRACTITIONER_CITATION = "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)"
 
 
 def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dict | None,
                                   today: date) -> list[PolicyRefusal]:
     """Why these drugs may not be prescribed online on this `basis` (Ryan Haight; empty: they may).
 
-    `basis` is what the prescriber records: `{"kind": "in_person_evaluation", "evaluated_on": date}`
-    or `{"kind": "telemedicine_exception", "exception": <a key of policy.telemedicine_exceptions>}`.
+    `basis` is what the prescriber records: `{"kind": "in_person_evaluation", "evaluated_on": date}`,
+    `{"kind": "telemedicine_exception", "exception": <a key of policy.telemedicine_exceptions>}`, or
+    `{"kind": "covering_practitioner", "covering_for": <the practitioner covered for>, "evaluated_on": date}`
+    (the date of that practitioner's own evaluation of the patient, in person or by telemedicine).
     """
     if policy.telemedicine_exceptions is None or not any(d.us_schedule for d in drugs):
         return []
@@ -333,6 +372,8 @@ def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dic
         if evaluated_on is not None and evaluated_on <= today:
             return []
         return [_refusal(policy, rule, "The in-person medical evaluation needs its date, on or before today.")]
+    if basis.get("kind") == "covering_practitioner":
+        return _covering_practitioner_refusals(basis, today=today)
     if basis.get("kind") == "telemedicine_exception":
         exception = next((e for e in policy.telemedicine_exceptions if e.key == basis.get("exception")), None)
         if exception is None:
@@ -345,6 +386,23 @@ def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dic
     return [_refusal(policy, rule, "A controlled substance prescribed online needs an in-person medical "
                                    "evaluation of the patient by the prescriber, or a named telemedicine exception, "
                                    "recorded on the prescription.")]
+
+
+def _covering_practitioner_refusals(basis: dict, *, today: date) -> list[PolicyRefusal]:
+    """The covering practitioner's route: who is covered for, and their evaluation within the last 24 months."""
+    def refused(message):
+        return [PolicyRefusal(rule="us.ryan-haight-in-person-evaluation", citation=COVERING_PRACTITIONER_CITATION,
+                              message=message)]
+
+    if not str(basis.get("covering_for") or "").strip():
+        return refused("Name the practitioner you are covering for.")
+    evaluated_on = basis.get("evaluated_on")
+    if isinstance(evaluated_on, str):
+        evaluated_on = date.fromisoformat(evaluated_on)
+    if evaluated_on is None or not _add_months(today, -COVERING_EVALUATION_MONTHS) <= evaluated_on <= today:
+        return refused(f"The practitioner covered for must have evaluated the patient within the previous "
+                       f"{COVERING_EVALUATION_MONTHS} months: give the date of that evaluation.")
+    return []
 
 
 def _schedule(drug) -> str:
@@ -380,7 +438,8 @@ def prescription_refusals(policy: Policy, *, drug, item) -> list[PolicyRefusal]:
     return refusals
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def _add_months(moment: date, months: int) -> date:
+    """`moment` (a date or datetime) `months` calendar months later (earlier if negative), at most the month's end."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

@@ -94,8 +94,9 @@ def _refuse(refusals, **extra) -> None:
 
 def create_draft(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
                  diagnosis: dict, controlled_substance_basis: dict | None = None) -> Prescription:
-    """A draft with its safety findings; the jurisdiction's refusals (per item, and for controlled
-    substances online the Ryan Haight basis) are 422 policy-violation."""
+    """A draft with its safety findings; the jurisdiction's refusals (a young child's guardian, a follow-up's
+    confirmed record of its offline diagnosis, per item, and for controlled substances online the Ryan Haight
+    basis) are 422 policy-violation."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.doctor_id != doctor.id:
         raise NotFound("No such consultation of yours.")
@@ -103,6 +104,7 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
         raise InvalidTransition("Prescribe only during a consultation in progress.",
                                 current_status=consultation.status)
     consultations.require_guardian(session=session, consultation=consultation)
+    consultations.require_prior_diagnosis_evidence(consultation=consultation)
     policy = get_policy(consultation.policy)
     formulary = get_formulary()
     rows = []
@@ -144,10 +146,25 @@ def _of_its_doctor(session, doctor, prescription_id) -> Prescription:
     return prescription
 
 
+def refuse_if_referred_offline(*, session: Session, prescription: Prescription, target_status: str) -> None:
+    """A consultation referred offline (a red flag in a later message) ends its online prescribing: none of its
+    prescriptions is signed or approved any more (InvalidTransition); the doctor cancels, the pharmacist rejects.
+
+    A state conflict, not a jurisdiction's rule: it holds under every policy, and the triage reasons that
+    closed the consultation carry their own sources.
+    """
+    consultation = session.get(Consultation, prescription.consultation_id)
+    if consultation.status == "referred_offline":
+        raise InvalidTransition("The consultation was referred offline: this prescription can no longer be "
+                                "signed or approved.", current_status=prescription.status,
+                                target_status=target_status, consultation_status=consultation.status)
+
+
 def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | None = None,
          override_reason: str | None = None) -> Prescription:
     prescription = _of_its_doctor(session, doctor, prescription_id)
     LIFECYCLE.check(prescription.status, "pending_review")
+    refuse_if_referred_offline(session=session, prescription=prescription, target_status="pending_review")
     result = recheck(session=session, prescription=prescription)
     prescription.safety = result
     if result["blocking"]:

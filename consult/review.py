@@ -67,6 +67,7 @@ def _as_claimant(session, pharmacist, prescription_id) -> Prescription:
 def approve(*, session: Session, pharmacist: User, prescription_id: str, note: str | None) -> Prescription:
     prescription = _as_claimant(session, pharmacist, prescription_id)
     LIFECYCLE.check(prescription.status, "approved")
+    prescriptions.refuse_if_referred_offline(session=session, prescription=prescription, target_status="approved")
     now = utcnow()
     if prescription.valid_until <= now:
         raise InvalidTransition("The prescription has expired; reject it as expired.",

@@ -102,12 +102,27 @@ class GuardianSchema(Schema):
     confirmed_at = fields.String(dump_only=True)
 
 
+class PriorDiagnosisEvidenceSchema(Schema):
+    """Where and when the diagnosis a follow-up continues was made offline (cn: confirmed by the doctor)."""
+
+    institution = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    date = fields.Date(required=True)  # not in the future (checked against today's date in UTC)
+    document_reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    confirmed_by = fields.String(dump_only=True)
+    confirmed_at = fields.String(dump_only=True)
+
+
+class PriorDiagnosisEvidenceRecordSchema(PriorDiagnosisEvidenceSchema):
+    date = fields.String(required=True)  # as stored: YYYY-MM-DD
+
+
 class ConsultationRequestSchema(Schema):
     chief_complaint = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                            load_default=list, validate=validate.Length(max=30))
     is_follow_up = fields.Boolean(required=True)
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String(validate=validate.Length(max=40)),
                                         load_default=list, validate=validate.Length(max=20))
@@ -122,6 +137,7 @@ class ConsultationSchema(Schema):
     symptoms = fields.List(fields.String())
     is_follow_up = fields.Boolean()
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
+    prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceRecordSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
     triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
@@ -175,8 +191,9 @@ class ControlledSubstanceBasisSchema(Schema):
     """Ryan Haight (us): the prescriber's in-person evaluation of the patient, or a named telemedicine exception."""
 
     kind = fields.String(required=True, validate=validate.OneOf(BASIS_KINDS))
-    evaluated_on = fields.Date()  # kind in_person_evaluation
+    evaluated_on = fields.Date()  # kind in_person_evaluation; covering_practitioner: the covered-for one's
     exception = fields.String(validate=validate.Length(min=1, max=80))  # kind telemedicine_exception
+    covering_for = fields.String(validate=validate.Length(min=1, max=200))  # kind covering_practitioner
 
 
 class PrescriptionDraftSchema(Schema):

@@ -72,12 +72,18 @@ def run(base_url: str, echo=print, stripe_api_base: str | None = None, wait_seco
     echo("2. The patient opens a follow-up consultation, pre-filled by the refusal")
     _, consultation = patient.call("POST", refusal["consultation_url"], {
         **consultation_request, "symptoms": ["sore throat", "fever"],
-        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"}})
+        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
+        "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
+                                     "document_reference": "OP-2026-1014-0032"}})
     say("patient", f"consultation {consultation['id']}: status {consultation['status']}")
 
-    echo("3. A doctor accepts it and prescribes")
+    echo("3. A doctor accepts it, confirms the offline diagnosis on record, and prescribes")
     _, accepted = doctor.call("POST", f"/api/v1/consultations/{consultation['id']}/accept")
     say("Dr Li", f"accepted: waiting → {accepted['status']}")
+    _, confirmed = doctor.call("POST", f"/api/v1/consultations/{consultation['id']}/prior-diagnosis/confirm")
+    evidence = confirmed["prior_diagnosis_evidence"]
+    say("Dr Li", f"confirmed the prior diagnosis ({evidence['institution']}, {evidence['date']}, "
+                 f"{evidence['document_reference']})")
     _, draft = doctor.call("POST", f"/api/v1/consultations/{consultation['id']}/prescriptions", {
         "diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
         "items": [{"drug_id": product["drug"]["id"], "dose": 500, "dose_unit": "mg", "frequency_per_day": 3,

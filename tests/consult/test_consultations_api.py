@@ -1,10 +1,10 @@
 """Consultations over HTTP: triage, the doctors' queue, accepting, messages, completion."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from tests.factories.consult import ensure_formulary, item
+from tests.factories.consult import PRIOR_DIAGNOSIS_EVIDENCE, ensure_formulary, item
 
 FOLLOW_UP = {"chief_complaint": "Sore throat again", "symptoms": ["sore throat", "mild fever"],
              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
@@ -229,10 +229,12 @@ def test_under_cn_a_red_flag_refers_a_child_even_without_a_guardian(login_as):
 
 def test_under_cn_the_doctor_confirms_the_guardian_before_prescribing_for_a_child(login_as):
     child, doctor = three_year_old(login_as), login_as("doctor")
-    created = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN})
+    created = child.post("/api/v1/consultations", json={**FOLLOW_UP, "guardian": GUARDIAN,
+                                                         "prior_diagnosis_evidence": PRIOR_DIAGNOSIS_EVIDENCE})
     assert (created.status_code, created.json["guardian"]) == (201, GUARDIAN)
     cid = created.json["id"]
     doctor.post(f"/api/v1/consultations/{cid}/accept")
+    doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
     body = {"items": [item(dose=250, frequency_per_day=2, quantity=14)], "diagnosis": FOLLOW_UP["prior_diagnosis"]}
     refused = doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=body)
     assert (refused.status_code, refused.json["rule"]) == (422, "cn.child-under-6-guardian")
@@ -250,6 +252,108 @@ def test_only_the_doctor_holding_the_consultation_confirms_the_guardian(login_as
     assert child.post(f"/api/v1/consultations/{cid}/guardian/confirm").status_code == 403
 
 
+def test_under_us_confirming_a_guardian_none_recorded_is_a_validation_error(login_as, us_policy):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = patient.post("/api/v1/consultations", json=FOLLOW_UP).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/accept")
+    response = doctor.post(f"/api/v1/consultations/{cid}/guardian/confirm")
+    assert (response.status_code, response.json["type"], response.json["errors"]) == (
+        422, "/problems/validation-error", {"guardian": ["Not recorded."]})
+
+
 def test_under_us_a_child_needs_no_recorded_guardian(login_as, us_policy):
     response = three_year_old(login_as).post("/api/v1/consultations", json={**FOLLOW_UP, "is_follow_up": False})
     assert (response.status_code, response.json["status"], response.json["guardian"]) == (201, "waiting", None)
+
+
+# ---- a follow-up is prescribed for on a confirmed record of its offline diagnosis (cn) ------------------------
+
+FOLLOW_UP_RULE = ("cn.follow-up-prior-diagnosis-evidence", "互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条")
+PRESCRIPTION = {"items": [item()], "diagnosis": FOLLOW_UP["prior_diagnosis"]}
+
+
+def accepted_follow_up(patient, doctor, **fields):
+    created = patient.post("/api/v1/consultations", json={**FOLLOW_UP, **fields})
+    assert (created.status_code, created.json["status"]) == (201, "waiting")
+    doctor.post(f"/api/v1/consultations/{created.json['id']}/accept")
+    return created
+
+
+def test_under_cn_a_follow_up_without_a_record_of_its_offline_diagnosis_is_not_prescribed_for(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    created = accepted_follow_up(patient, doctor)
+    assert created.json["prior_diagnosis_evidence"] is None
+    cid = created.json["id"]
+    refused = doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=PRESCRIPTION)
+    assert (refused.status_code, refused.json["type"]) == (422, "/problems/policy-violation")
+    assert (refused.json["rule"], refused.json["citation"]) == FOLLOW_UP_RULE
+    unconfirmable = doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    assert (unconfirmable.status_code, unconfirmable.json["rule"]) == (422, FOLLOW_UP_RULE[0])
+
+
+def test_under_cn_the_doctor_confirms_the_record_of_the_offline_diagnosis_before_prescribing(login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    created = accepted_follow_up(patient, doctor, prior_diagnosis_evidence=PRIOR_DIAGNOSIS_EVIDENCE)
+    assert created.json["prior_diagnosis_evidence"] == PRIOR_DIAGNOSIS_EVIDENCE
+    cid = created.json["id"]
+    refused = doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=PRESCRIPTION)
+    assert (refused.status_code, refused.json["rule"], refused.json["citation"]) == (422, *FOLLOW_UP_RULE)
+    assert refused.json["detail"] == "Confirm the record of the prior offline diagnosis before prescribing."
+    confirmed = doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    assert confirmed.status_code == 200
+    evidence = confirmed.json["prior_diagnosis_evidence"]
+    assert {key: evidence[key] for key in PRIOR_DIAGNOSIS_EVIDENCE} == PRIOR_DIAGNOSIS_EVIDENCE
+    assert evidence["confirmed_by"] == doctor.user.id and evidence["confirmed_at"]
+    assert doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=PRESCRIPTION).status_code == 201
+
+
+def test_confirming_the_prior_diagnosis_is_audited_without_its_details(login_as):
+    patient, doctor, admin = login_as("patient"), login_as("doctor"), login_as("admin")
+    cid = accepted_follow_up(patient, doctor, prior_diagnosis_evidence=PRIOR_DIAGNOSIS_EVIDENCE).json["id"]
+    doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    entries = admin.get(f"/api/v1/audit?subject=consultation:{cid}"
+                        "&action=consultation.prior_diagnosis_confirmed").json["items"]
+    assert [(e["actor"], e["detail"]) for e in entries] == [(doctor.user.id, {})]
+
+
+def test_only_the_doctor_holding_the_consultation_confirms_the_prior_diagnosis_while_it_is_open(login_as):
+    patient, doctor, other = login_as("patient"), login_as("doctor"), login_as("doctor")
+    cid = accepted_follow_up(patient, doctor, prior_diagnosis_evidence=PRIOR_DIAGNOSIS_EVIDENCE).json["id"]
+    assert other.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm").status_code == 404
+    assert patient.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm").status_code == 403
+    doctor.post(f"/api/v1/consultations/{cid}/cancel", json={})
+    closed = doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    assert (closed.status_code, closed.json["type"]) == (409, "/problems/invalid-transition")
+
+
+@pytest.mark.parametrize("policy", ["cn", "us"])
+def test_a_prior_diagnosis_cannot_be_dated_in_the_future(app, login_as, policy, monkeypatch):
+    monkeypatch.setitem(app.config, "RXLOOP_POLICY", policy)
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    response = login_as("patient").post("/api/v1/consultations", json={
+        **FOLLOW_UP, "prior_diagnosis_evidence": {**PRIOR_DIAGNOSIS_EVIDENCE, "date": tomorrow}})
+    assert (response.status_code, response.json["type"]) == (422, "/problems/validation-error")
+    assert response.json["errors"] == {"prior_diagnosis_evidence.date": ["Not in the future."]}
+
+
+@pytest.mark.parametrize("missing", ["institution", "date", "document_reference"])
+def test_the_record_of_a_prior_diagnosis_names_its_institution_date_and_document(login_as, missing):
+    evidence = {key: value for key, value in PRIOR_DIAGNOSIS_EVIDENCE.items() if key != missing}
+    response = login_as("patient").post("/api/v1/consultations", json={**FOLLOW_UP,
+                                                                      "prior_diagnosis_evidence": evidence})
+    assert (response.status_code, response.json["type"]) == (422, "/problems/validation-error")
+
+
+def test_under_us_a_follow_up_is_prescribed_for_without_a_record_of_its_offline_diagnosis(login_as, us_policy):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = accepted_follow_up(patient, doctor).json["id"]
+    assert doctor.post(f"/api/v1/consultations/{cid}/prescriptions", json=PRESCRIPTION).status_code == 201
+    nothing = doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    assert (nothing.status_code, nothing.json["type"]) == (422, "/problems/validation-error")
+
+
+def test_under_us_a_record_of_the_offline_diagnosis_is_kept_and_may_be_confirmed(login_as, us_policy):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    cid = accepted_follow_up(patient, doctor, prior_diagnosis_evidence=PRIOR_DIAGNOSIS_EVIDENCE).json["id"]
+    confirmed = doctor.post(f"/api/v1/consultations/{cid}/prior-diagnosis/confirm")
+    assert (confirmed.status_code, confirmed.json["prior_diagnosis_evidence"]["confirmed_by"]) == (200, doctor.user.id)

@@ -9,7 +9,7 @@ import pytest
 from consult.formulary import get_formulary
 from consult.policy import (
     POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, guardian_refusal, max_refills, online_sale_refusal,
-    prescription_refusals, requires_otp, valid_until,
+    prescription_refusals, prior_diagnosis_evidence_refusal, requires_otp, valid_until,
 )
 from consult.safety import Item
 
@@ -61,6 +61,45 @@ def test_cn_allows_the_follow_up_of_a_diagnosis_made_offline_named_by_code_or_by
 @pytest.mark.parametrize("is_follow_up, prior", [(False, None), (True, DIAGNOSIS)])
 def test_us_allows_first_and_follow_up_visits(is_follow_up, prior):
     assert consultation_refusals(US, is_follow_up=is_follow_up, prior_diagnosis=prior) == []
+
+
+# ---- a follow-up is prescribed for on a confirmed record of its offline diagnosis (cn) -----------------------
+
+EVIDENCE = {"institution": "Peking Union Medical College Hospital", "date": "2026-03-02",
+            "document_reference": "OP-2026-0302-0117"}
+EVIDENCE_CONFIRMED = {**EVIDENCE, "confirmed_by": "usr-doctor", "confirmed_at": "2026-12-01T09:00:00+00:00"}
+FOLLOW_UP_EVIDENCE = "cn.follow-up-prior-diagnosis-evidence"
+
+
+@pytest.mark.parametrize("evidence", [
+    None, {}, {**EVIDENCE, "institution": ""}, {**EVIDENCE, "date": None}, {**EVIDENCE, "document_reference": "  "},
+    {"institution": "Peking Union Medical College Hospital", "date": "2026-03-02"},
+])
+@pytest.mark.parametrize("prescribing", [False, True])
+def test_cn_needs_the_institution_date_and_document_of_the_offline_diagnosis(evidence, prescribing):
+    refusal = prior_diagnosis_evidence_refusal(CN, evidence=evidence, prescribing=prescribing)
+    assert refusal == PolicyRefusal(
+        rule=FOLLOW_UP_EVIDENCE, citation="互联网诊疗管理办法（试行）（国卫医发〔2018〕25号） 第十六条",
+        message="A follow-up needs the record of the diagnosis made at a hospital or clinic: give the institution, "
+                "the date and the document's reference.")
+
+
+def test_cn_prescribes_for_a_follow_up_only_once_the_doctor_confirms_its_record():
+    assert prior_diagnosis_evidence_refusal(CN, evidence=EVIDENCE, prescribing=False) is None
+    unconfirmed = prior_diagnosis_evidence_refusal(CN, evidence=EVIDENCE, prescribing=True)
+    assert (unconfirmed.rule, unconfirmed.message) == (
+        FOLLOW_UP_EVIDENCE, "Confirm the record of the prior offline diagnosis before prescribing.")
+    assert prior_diagnosis_evidence_refusal(CN, evidence=EVIDENCE_CONFIRMED, prescribing=True) is None
+
+
+def test_the_follow_up_evidence_rule_cites_the_article_the_follow_up_rule_cites():
+    assert CN.rule(FOLLOW_UP_EVIDENCE).citation == CN.rule("cn.online-follow-up-only").citation
+
+
+@pytest.mark.parametrize("evidence", [None, {}, EVIDENCE])
+@pytest.mark.parametrize("prescribing", [False, True])
+def test_us_needs_no_record_of_a_prior_offline_diagnosis(evidence, prescribing):
+    assert prior_diagnosis_evidence_refusal(US, evidence=evidence, prescribing=prescribing) is None
 
 
 # ---- prescriptions -----------------------------------------------------------------------------
@@ -292,6 +331,49 @@ def test_the_dea_temporary_flexibilities_end_on_the_last_day_the_fourth_extensio
     assert "Fourth Temporary Extension" in refusals[0].citation and "2026-12-31" in refusals[0].message
 
 
+COVERING = {"kind": "covering_practitioner", "covering_for": "Dr Jane Roe, DEA AR1234563", "evaluated_on": "2025-06-10"}
+COVERING_CITATION = "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)"
+
+
+@pytest.mark.parametrize("basis", [
+    COVERING, {**COVERING, "evaluated_on": date(2026, 12, 1)},
+    {**COVERING, "evaluated_on": "2024-12-01"},  # exactly 24 months before today: still "within"
+])
+def test_us_allows_a_covering_practitioner_for_one_who_evaluated_the_patient_within_24_months(basis):
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY) == []
+
+
+@pytest.mark.parametrize("basis, message", [
+    ({**COVERING, "covering_for": None}, "Name the practitioner you are covering for."),
+    ({**COVERING, "covering_for": "  "}, "Name the practitioner you are covering for."),
+    ({"kind": "covering_practitioner", "covering_for": "Dr Jane Roe"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+    ({**COVERING, "evaluated_on": "2024-11-30"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+    ({**COVERING, "evaluated_on": "2026-12-02"},
+     "The practitioner covered for must have evaluated the patient within the previous 24 months: give the date "
+     "of that evaluation."),
+])
+def test_us_refuses_a_covering_practitioner_without_the_practitioner_covered_for_or_their_recent_evaluation(
+        basis, message):
+    refusals = controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=TODAY)
+    assert refusals == [PolicyRefusal(rule=RYAN_HAIGHT, citation=COVERING_CITATION, message=message)]
+
+
+def test_the_24_months_of_a_covering_practitioner_end_on_the_same_day_two_years_on_or_the_months_last_day():
+    basis = {**COVERING, "evaluated_on": "2024-02-29"}
+    assert controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 2, 28)) == []
+    assert rules(controlled_substance_refusals(US, drugs=[CODEINE], basis=basis, today=date(2026, 3, 1))) == [
+        RYAN_HAIGHT]
+
+
+def test_cn_does_not_prescribe_a_controlled_substance_online_for_a_covering_practitioner_either():
+    assert controlled_substance_refusals(CN, drugs=[CODEINE], basis=COVERING, today=TODAY) == []
+    assert rules(prescription_refusals(CN, drug=CODEINE, item=item(CODEINE))) == ["cn.no-special-management-drugs-online"]
+
+
 def test_us_needs_no_basis_for_non_controlled_drugs():
     assert controlled_substance_refusals(US, drugs=[AMOXICILLIN], basis=None, today=TODAY) == []
 
@@ -339,7 +421,7 @@ def test_every_validity_rule_names_a_declared_rule():
 
 
 def test_each_rule_set_has_a_version_a_prescription_records():
-    assert (CN.ruleset_version, US.ruleset_version) == ("cn/2026.12.1", "us/2026.12.1")
+    assert (CN.ruleset_version, US.ruleset_version) == ("cn/2026.12.2", "us/2026.12.2")
 
 
 # ---- a child under 6 is seen online only with a guardian present (cn) ----------------------------------------

@@ -1,7 +1,7 @@
 """Prescriptions over HTTP: draft with safety findings, sign, pharmacist review, cancel, expiry."""
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -222,7 +222,7 @@ def test_under_us_a_controlled_substance_online_needs_an_in_person_evaluation_or
     drafted = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=IN_PERSON)
     assert drafted.status_code == 201
     assert drafted.json["controlled_substance_basis"] == IN_PERSON
-    assert drafted.json["ruleset_version"] == "us/2026.12.1"
+    assert drafted.json["ruleset_version"] == "us/2026.12.2"
 
 
 def test_under_us_an_unknown_telemedicine_exception_is_refused(session, people, us_policy):
@@ -230,6 +230,38 @@ def test_under_us_an_unknown_telemedicine_exception_is_refused(session, people, 
                          controlled_substance_basis={"kind": "telemedicine_exception", "exception": "friendly"})
     assert (refused.status_code, refused.json["rule"]) == (422, "us.ryan-haight-in-person-evaluation")
     assert "802(54)(A)" in refused.json["detail"]
+
+
+def covering_for_dr_roe(evaluated_on):
+    return {"kind": "covering_practitioner", "covering_for": "Dr Jane Roe, DEA AR1234563",
+            "evaluated_on": evaluated_on.isoformat()}
+
+
+def test_under_us_a_covering_practitioner_prescribes_a_controlled_substance_online_recording_whom_they_cover(
+        session, people, us_policy):
+    basis = covering_for_dr_roe(date.today() - timedelta(days=200))
+    drafted = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis=basis)
+    assert (drafted.status_code, drafted.json["controlled_substance_basis"]) == (201, basis)
+    assert people["doctor"].get(f"/api/v1/prescriptions/{drafted.json['id']}").json[
+        "controlled_substance_basis"]["covering_for"] == "Dr Jane Roe, DEA AR1234563"
+
+
+def test_under_us_a_covering_practitioner_for_an_evaluation_over_24_months_old_is_refused(
+        session, people, us_policy):
+    refused = draft_with(session, people, [CODEINE_ITEM],
+                         controlled_substance_basis=covering_for_dr_roe(date.today() - timedelta(days=800)))
+    assert (refused.status_code, refused.json["type"]) == (422, "/problems/policy-violation")
+    assert (refused.json["rule"], refused.json["citation"]) == (
+        "us.ryan-haight-in-person-evaluation", "21 U.S.C. 829(e)(2)(A)(ii), 829(e)(2)(C)")
+    unnamed = draft_with(session, people, [CODEINE_ITEM], controlled_substance_basis={
+        "kind": "covering_practitioner", "evaluated_on": date.today().isoformat()})
+    assert (unnamed.status_code, unnamed.json["detail"]) == (422, "Name the practitioner you are covering for.")
+
+
+def test_under_cn_a_covering_practitioner_does_not_make_a_controlled_substance_prescribable_online(session, people):
+    refused = draft_with(session, people, [CODEINE_ITEM],
+                         controlled_substance_basis=covering_for_dr_roe(date.today() - timedelta(days=200)))
+    assert (refused.status_code, refused.json["rule"]) == (422, "cn.no-special-management-drugs-online")
 
 
 def test_under_us_a_non_controlled_drug_needs_no_basis(session, people, us_policy):
@@ -244,10 +276,10 @@ def test_under_cn_a_recorded_basis_does_not_make_a_controlled_substance_prescrib
 
 def test_a_prescription_records_the_rule_set_version_it_was_checked_under(session, people):
     body = draft(session, people).json
-    assert body["ruleset_version"] == "cn/2026.12.1"
+    assert body["ruleset_version"] == "cn/2026.12.2"
     signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
-    assert signed.json["ruleset_version"] == "cn/2026.12.1"
-    assert people["patient"].get(f"/api/v1/prescriptions/{body['id']}").json["ruleset_version"] == "cn/2026.12.1"
+    assert signed.json["ruleset_version"] == "cn/2026.12.2"
+    assert people["patient"].get(f"/api/v1/prescriptions/{body['id']}").json["ruleset_version"] == "cn/2026.12.2"
 
 
 def test_signing_records_the_rule_set_version_in_force_at_signing(session, people, monkeypatch):
@@ -256,4 +288,63 @@ def test_signing_records_the_rule_set_version_in_force_at_signing(session, peopl
     body = draft(session, people).json
     monkeypatch.setitem(policy.POLICIES, "cn", dataclasses.replace(policy.CN, version="2027.1.1"))
     signed = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
-    assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.1", "cn/2027.1.1")
+    assert (body["ruleset_version"], signed.json["ruleset_version"]) == ("cn/2026.12.2", "cn/2027.1.1")
+
+
+# ---- a consultation referred offline ends its online prescribing (cn and us) --------------------------------
+
+RED_FLAG = {"body": "I took too many pills last night"}
+
+
+def drafted_in_a_consultation(session, people):
+    """A consultation in progress and a draft of its doctor's."""
+    consultation = consultation_in_progress(session, people["patient"].user, people["doctor"].user)
+    body = people["doctor"].post(f"/api/v1/consultations/{consultation.id}/prescriptions",
+                                 json={"items": [item()], "diagnosis": DIAGNOSIS}).json
+    return consultation, body
+
+
+def refer_offline(people, consultation_id):
+    people["patient"].post(f"/api/v1/consultations/{consultation_id}/messages", json=RED_FLAG)
+    assert people["doctor"].get(f"/api/v1/consultations/{consultation_id}").json["status"] == "referred_offline"
+
+
+@pytest.mark.parametrize("policy", ["cn", "us"])
+def test_a_draft_of_a_consultation_referred_offline_is_never_signed(app, session, people, policy, monkeypatch):
+    monkeypatch.setitem(app.config, "RXLOOP_POLICY", policy)
+    consultation, body = drafted_in_a_consultation(session, people)
+    refer_offline(people, consultation.id)
+    refused = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={})
+    assert (refused.status_code, refused.json["type"]) == (409, "/problems/invalid-transition")
+    assert (refused.json["current_status"], refused.json["target_status"], refused.json["consultation_status"]) == (
+        "draft", "pending_review", "referred_offline")
+    assert people["doctor"].get(f"/api/v1/prescriptions/{body['id']}").json["status"] == "draft"
+    cancelled = people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/cancel", json={"reason": "Referred."})
+    assert cancelled.json["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("policy", ["cn", "us"])
+def test_a_signed_prescription_of_a_consultation_referred_offline_is_never_approved(
+        app, session, people, policy, monkeypatch):
+    monkeypatch.setitem(app.config, "RXLOOP_POLICY", policy)
+    consultation, body = drafted_in_a_consultation(session, people)
+    assert people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={}).json["status"] == "pending_review"
+    refer_offline(people, consultation.id)
+    pharmacist = people["pharmacist"]
+    assert pharmacist.post(f"/api/v1/prescriptions/{body['id']}/claim").status_code == 200
+    refused = pharmacist.post(f"/api/v1/prescriptions/{body['id']}/approve", json={"note": "Looks fine."})
+    assert (refused.status_code, refused.json["type"]) == (409, "/problems/invalid-transition")
+    assert (refused.json["current_status"], refused.json["target_status"], refused.json["consultation_status"]) == (
+        "pending_review", "approved", "referred_offline")
+    assert pharmacist.get(f"/api/v1/prescriptions/{body['id']}").json["status"] == "pending_review"
+    rejected = pharmacist.post(f"/api/v1/prescriptions/{body['id']}/reject",
+                               json={"reason_code": "not-clinically-appropriate", "note": "Referred offline."})
+    assert rejected.json["status"] == "rejected"
+
+
+def test_a_prescription_of_a_consultation_still_in_progress_is_signed_and_approved(session, people):
+    _, body = drafted_in_a_consultation(session, people)
+    assert people["doctor"].post(f"/api/v1/prescriptions/{body['id']}/sign", json={}).json["status"] == "pending_review"
+    people["pharmacist"].post(f"/api/v1/prescriptions/{body['id']}/claim")
+    approved = people["pharmacist"].post(f"/api/v1/prescriptions/{body['id']}/approve", json={})
+    assert approved.json["status"] == "approved"

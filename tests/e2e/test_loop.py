@@ -48,9 +48,14 @@ def test_a_patient_gets_a_prescription_medicine_from_consultation_to_doorstep(
 
     consultation = ok(patient.post(refusal["consultation_url"], json={
         **refusal["consultation_request"], "symptoms": ["sore throat"],
-        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"}}))
+        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
+        "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
+                                     "document_reference": "OP-2026-1014-0032"}}))
     assert consultation["status"] == "waiting"
     ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/accept"))
+    # Under cn the doctor confirms the record of the offline diagnosis before prescribing for a follow-up.
+    confirmed = ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/prior-diagnosis/confirm"))
+    assert confirmed["prior_diagnosis_evidence"]["confirmed_by"] == doctor.user.id
     draft = ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/prescriptions", json={
         "diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
         "items": [{"drug_id": "amoxicillin-500mg-cap", "dose": 500, "dose_unit": "mg", "frequency_per_day": 3,

@@ -29,13 +29,21 @@ def ensure_formulary(session):
     _SYNCED.add(database)
 
 
-def consultation_in_progress(session, patient, doctor, **fields):
+PRIOR_DIAGNOSIS_EVIDENCE = {"institution": "Peking Union Medical College Hospital", "date": "2026-03-02",
+                            "document_reference": "OP-2026-0302-0117"}
+
+
+def consultation_in_progress(session, patient, doctor, *, confirm_prior_diagnosis=True, **fields):
+    """A follow-up a doctor has accepted; its prior diagnosis's record confirmed unless told not to."""
     ensure_formulary(session)
     values = {"chief_complaint": "Follow-up of known condition", "symptoms": ["cough"],
-              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
+              "is_follow_up": True, "prior_diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"},
+              "prior_diagnosis_evidence": PRIOR_DIAGNOSIS_EVIDENCE}
     values.update(fields)
     consultation = consultations.create(session=session, user=patient, **values)
     consultations.accept(session=session, doctor=doctor, consultation_id=consultation.id)
+    if confirm_prior_diagnosis and consultation.prior_diagnosis_evidence:
+        consultations.confirm_prior_diagnosis(session=session, doctor=doctor, consultation_id=consultation.id)
     session.commit()
     return consultation
 
