@@ -1,7 +1,7 @@
 """prior diagnosis evidence: a consultation's structured record of the offline diagnosis it follows up
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 00:00:00
 
 Touches only its own column, so it stays independent of revisions 0005 and 0007 (written alongside it).
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
