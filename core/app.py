@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import errors, logs, problem_pages, ratelimit
+from core import admission, errors, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
+    admission.register(app)
     _register_unit_of_work(app)
     _register_cli(app)
     return app
