@@ -22,7 +22,7 @@ seed: db
 	$(FLASK) seed-demo
 
 run: seed
-	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 4 wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app  # 127.0.0.1:8000; limits: see the file
 
 test: install
 	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles

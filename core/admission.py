@@ -3,6 +3,7 @@
 import re
 
 from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import problem
 from core.problems import Problem
@@ -76,21 +77,36 @@ def _has_body() -> bool:
     return bool(request.content_length or request.headers.get("Transfer-Encoding"))
 
 
+def _read_body() -> bytes:
+    """The whole body, at most MAX_CONTENT_LENGTH bytes; a longer one is a 413.
+
+    werkzeug refuses a Content-Length over the limit, but reads a chunked body (no length)
+    only up to the limit and stops there without a word: the WSGI input tells what is left.
+    """
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        if request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    return data
+
+
 def require_json_body():
-    """A body is JSON, parses, nests at most MAX_JSON_DEPTH levels and holds storable text.
+    """A body is at most MAX_CONTENT_LENGTH bytes of JSON that parses, nests at most
+    MAX_JSON_DEPTH levels and holds storable text.
 
     The endpoints marked `_rxloop_raw_body` (the Stripe webhook) read their exact bytes.
     """
     if request.method not in ("POST", "PUT", "PATCH") or not _has_body():
         return None
+    _read_body()
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if getattr(view, "_rxloop_raw_body", False):
         return None
     if not request.is_json:
         return problem(Problem.MALFORMED_REQUEST, "Send the body as application/json.")
     try:
-        # Reads at most MAX_CONTENT_LENGTH bytes, chunked or not; beyond it werkzeug raises 413.
-        body = request.get_json(silent=True)
+        body = request.get_json(silent=True)  # parses the bytes _read_body cached
     except RecursionError:
         return problem(Problem.MALFORMED_REQUEST, TOO_DEEP)
     if body is None:

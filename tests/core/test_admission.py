@@ -1,5 +1,8 @@
 """Text no column can hold and JSON nested past any schema are refused before a view runs."""
 
+import io
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -69,3 +72,20 @@ def test_json_nested_to_the_limit_reaches_validation(login_as):
     response = login_as("patient").post("/api/v1/consultations", data=nested(MAX_JSON_DEPTH - 1),
                                         content_type="application/json")
     assert_problem(response, 422, "validation-error")
+
+
+def chunked(client, path, body: bytes):
+    """A chunked request as gunicorn hands it over: no Content-Length, the input terminated."""
+    return client.post(path, input_stream=io.BytesIO(body),
+                       headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_over_the_limit_is_too_large_even_for_the_webhook(app, client):
+    over = b" " * app.config["MAX_CONTENT_LENGTH"] + b"{}"
+    assert_problem(chunked(client, "/api/v1/payments/stripe/webhook", over), 413, "payload-too-large")
+
+
+def test_a_chunked_body_is_checked_like_any_other(login_as):
+    body = json.dumps({**COMPLAINT, "chief_complaint": f"cough{NUL}"}).encode()
+    assert_problem(chunked(login_as("patient"), "/api/v1/consultations", body), 422, "validation-error")
