@@ -55,6 +55,16 @@ def test_a_nul_in_a_header_is_malformed(login_as):
     assert_problem(response, 400, "malformed-request")
 
 
+def test_a_surrogate_in_a_url_arrives_as_replacement_characters_and_is_harmless(login_as):
+    # A URL carries bytes: %ED%A0%80 (a surrogate's would-be UTF-8) is no UTF-8, and werkzeug
+    # decodes it as U+FFFD, text like any other. Only JSON's "\ud800" escape makes a lone one.
+    caller = login_as("patient")
+    assert caller.get("/api/v1/products?q=%ED%A0%80").json == {"items": [], "next_cursor": None}
+    response = caller.get("/api/v1/products/prd-%ED%A0%80")
+    assert_problem(response, 404, "not-found")
+    assert response.json["detail"] == "No such product."
+
+
 def nested(depth: int) -> str:
     """A body whose containers nest `depth` + 1 levels."""
     return '{"chief_complaint": "cough", "is_follow_up": false, "x": ' + "[" * depth + "]" * depth + "}"
