@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
+    _document_optional_bodies(api)
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
@@ -83,6 +84,21 @@ def _document_fhir_errors(api) -> None:
             for operation in operations.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"]["default"] = outcome
+
+
+def _document_optional_bodies(api) -> None:
+    """A body none of whose fields is required may be left out (webargs reads it as `{}`): the
+    document says so, rather than flask-smorest's blanket `required: true`."""
+    schemas = api.spec.components.schemas
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body is None:
+                continue
+            refs = [content["schema"].get("$ref", "") for content in body["content"].values()]
+            if all(ref.startswith("#/components/schemas/") and not schemas[ref.rsplit("/", 1)[1]].get("required")
+                   for ref in refs):
+                body["required"] = False
 
 
 def _blueprints():
