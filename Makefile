@@ -28,6 +28,7 @@ test: install
 	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
 
+# FUZZ_EXAMPLES (default 10) examples an operation; CI runs 200 (.ci/run, docs/fuzzing.md).
 fuzz: install
 	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
 
