@@ -25,12 +25,13 @@ seed: db
 	$(FLASK) seed-demo
 
 run: seed
-	$(BIN)/gunicorn --bind 127.0.0.1:8000 --workers 2 --threads 4 wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app  # 127.0.0.1:8000; limits: see the file
 
 test: install
 	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
 
+# FUZZ_EXAMPLES (default 10) examples an operation; CI runs 200 (.ci/run, docs/fuzzing.md).
 fuzz: install
 	$(BIN)/python -m pytest -n auto -m fuzz $(PYTEST_ARGS)
 

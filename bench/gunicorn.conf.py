@@ -20,3 +20,9 @@ backlog = 512
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+# The production limits (../gunicorn.conf.py), so the benchmark serves as production does.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+control_socket_disable = True

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
-from core.schemas import PageArgsSchema
+from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
 
 SEXES = ("female", "male", "other", "unknown")
 
@@ -45,13 +45,13 @@ class PatientProfileSchema(Schema):
     birth_date = fields.Date()
     sex = fields.String(validate=validate.OneOf(SEXES))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    pregnant = fields.Boolean(allow_none=True)
-    weight_kg = fields.Float(allow_none=True, validate=validate.Range(min=0.3, max=500))
+    pregnant = StrictBoolean(allow_none=True)
+    weight_kg = StrictFloat(allow_none=True, validate=validate.Range(min=0.3, max=500))
     allergies = fields.List(fields.Nested(AllergySchema), validate=validate.Length(max=50))
     conditions = fields.List(fields.Nested(ConditionSchema), validate=validate.Length(max=50))
     current_medications = fields.List(fields.Nested(MedicationSchema), validate=validate.Length(max=50))
     pregnancy_due_date = fields.Date(allow_none=True)
-    egfr = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=200))  # mL/min/1.73 m²
+    egfr = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=200))  # mL/min/1.73 m²
     egfr_measured_on = fields.Date(allow_none=True)
     ancestry = fields.List(fields.String(validate=validate.OneOf(ANCESTRIES)), allow_none=True,
                            validate=validate.Length(max=len(ANCESTRIES)))
@@ -120,7 +120,7 @@ class ConsultationRequestSchema(Schema):
     chief_complaint = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
                            load_default=list, validate=validate.Length(max=30))
-    is_follow_up = fields.Boolean(required=True)
+    is_follow_up = StrictBoolean(required=True)
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
     prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
@@ -135,7 +135,7 @@ class ConsultationSchema(Schema):
     status = fields.String(required=True)
     chief_complaint = fields.String(required=True)
     symptoms = fields.List(fields.String())
-    is_follow_up = fields.Boolean()
+    is_follow_up = StrictBoolean()
     prior_diagnosis = fields.Nested(CodedSchema, allow_none=True)
     prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceRecordSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
@@ -177,13 +177,13 @@ DOSE_UNITS = ("mg", "g", "mcg", "mL", "tablet", "capsule", "puff", "drop", "patc
 
 class PrescriptionItemInSchema(Schema):
     drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    dose = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=100000))
+    dose = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     dose_unit = fields.String(required=True, validate=validate.OneOf(DOSE_UNITS))
-    frequency_per_day = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=24))
+    frequency_per_day = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=24))
     route = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    days_supply = fields.Integer(required=True, validate=validate.Range(min=1, max=365))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
-    refills = fields.Integer(load_default=0, validate=validate.Range(min=0, max=11))
+    days_supply = StrictInteger(required=True, validate=validate.Range(min=1, max=365))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=10000))
+    refills = StrictInteger(load_default=0, validate=validate.Range(min=0, max=11))
     instructions = fields.String(validate=validate.Length(max=1000))
 
 
@@ -224,12 +224,12 @@ class PrescriptionItemSchema(Schema):
     dose_unit = fields.String()
     frequency_per_day = fields.Decimal(as_string=True)
     route = fields.String()
-    days_supply = fields.Integer()
-    quantity = fields.Integer()
-    refills = fields.Integer()
+    days_supply = StrictInteger()
+    quantity = StrictInteger()
+    refills = StrictInteger()
     instructions = fields.String(allow_none=True)
-    quantity_remaining = fields.Integer()
-    refills_remaining = fields.Integer()
+    quantity_remaining = StrictInteger()
+    refills_remaining = StrictInteger()
 
 
 class ReviewSchema(Schema):
@@ -254,7 +254,7 @@ class PrescriptionSchema(Schema):
     created_at = fields.DateTime()
     signed_at = fields.DateTime(allow_none=True)
     valid_until = fields.DateTime(allow_none=True)
-    refills_remaining = fields.Integer()
+    refills_remaining = StrictInteger()
     claimed_by = fields.String(allow_none=True)
     reviewed_by = fields.String(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)

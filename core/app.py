@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import errors, jobs, logs, problem_pages, ratelimit
+from core import admission, errors, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -61,9 +61,11 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
+    _document_optional_bodies(api)
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
+    admission.register(app)
     _register_unit_of_work(app)
     jobs.init_app(app)  # after the request's own commit: seal and checkpoint the audit log when due
     _register_cli(app)
@@ -83,6 +85,21 @@ def _document_fhir_errors(api) -> None:
             for operation in operations.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"]["default"] = outcome
+
+
+def _document_optional_bodies(api) -> None:
+    """A body none of whose fields is required may be left out (webargs reads it as `{}`): the
+    document says so, rather than flask-smorest's blanket `required: true`."""
+    schemas = api.spec.components.schemas
+    for operations in api.spec._paths.values():
+        for operation in operations.values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body is None:
+                continue
+            refs = [content["schema"].get("$ref", "") for content in body["content"].values()]
+            if all(ref.startswith("#/components/schemas/") and not schemas[ref.rsplit("/", 1)[1]].get("required")
+                   for ref in refs):
+                body["required"] = False
 
 
 def _blueprints():

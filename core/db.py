@@ -55,7 +55,11 @@ class Base(DeclarativeBase):
 
 
 class Database:
-    """One engine and session factory per app, created in create_app()."""
+    """One engine and session factory per app, created in create_app().
+
+    Its engines keep statement parameters out of error messages (`hide_parameters`): they are
+    patient data, and an error's message reaches the log with its traceback.
+    """
 
     def __init__(self):
         self.metadata = Base.metadata
@@ -69,7 +73,8 @@ class Database:
         else:
             idle = app.config["DB_PING_IDLE_SECONDS"]
             self.engine = create_engine(url, pool_size=app.config["DB_POOL_SIZE"],
-                                        max_overflow=app.config["DB_MAX_OVERFLOW"], pool_pre_ping=idle == 0)
+                                        max_overflow=app.config["DB_MAX_OVERFLOW"], pool_pre_ping=idle == 0,
+                                        hide_parameters=True)
             if idle > 0:
                 ping_when_idle(self.engine, idle)
         self.sessionmaker.configure(bind=self.engine, info={"audit_enabled": app.config["AUDIT_ENABLED"]})
@@ -108,7 +113,7 @@ def _sqlite_engine(url: str):
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -202,16 +202,3 @@ def register(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
-
-    @app.before_request
-    def _require_json_bodies():
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
-            if request.endpoint and getattr(
-                app.view_functions.get(request.endpoint), "_rxloop_raw_body", False
-            ):
-                return None
-            if not request.is_json:
-                return problem(Problem.MALFORMED_REQUEST, "Send the body as application/json.")
-            if request.get_json(silent=True) is None:
-                return problem(Problem.MALFORMED_REQUEST, "The request body is not valid JSON.")
-        return None

@@ -3,14 +3,16 @@
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import TypeDecorator, and_, or_
 from sqlalchemy.orm import Session
 
+from core.admission import is_storable
 from core.errors import ValidationFailed
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,59 @@ def _encode(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, width: int) -> list:
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed("The cursor is not valid.", errors={"cursor": ["Invalid cursor."]})
+
+
+def _python_type(key) -> type:
+    column_type = key.type
+    if isinstance(column_type, TypeDecorator):  # UTCDateTime and the like: the type they store
+        column_type = column_type.impl_instance
+    return column_type.python_type
+
+
+def _value(key, value):
+    """One decoded cursor value as its key column holds it; ValidationFailed if it cannot be."""
+    if value is None:
+        if key.expression.nullable:
+            return None
+        raise _invalid_cursor()
+    kind = _python_type(key)
+    if kind is datetime:
+        if not (isinstance(value, dict) and value.keys() == {"t"} and isinstance(value["t"], str)):
+            raise _invalid_cursor()
+        try:
+            moment = datetime.fromisoformat(value["t"])
+            if moment.tzinfo is None:  # every time we store, so every cursor we issue, is UTC
+                raise ValueError("a time without its offset")
+            return moment.astimezone(UTC)  # year 1 at +14:00 is no time in UTC: OverflowError
+        except (ValueError, OverflowError):
+            raise _invalid_cursor() from None
+    if kind is int:
+        # bool is an int to Python, not to the database; both databases hold 64 bits at most.
+        if type(value) is not int or not _INT64_MIN <= value <= _INT64_MAX:
+            raise _invalid_cursor()
+        return value
+    if kind is str:
+        if not isinstance(value, str) or not is_storable(value):
+            raise _invalid_cursor()
+        return value
+    raise _invalid_cursor()
+
+
+def _decode(cursor: str, keys) -> list:
+    """The key values a cursor carries, each checked against its column; else a 422.
+
+    Explicit checks, never `assert`: `python -O` strips asserts, and a tampered cursor would
+    then reach the database as a list of the wrong length or of the wrong types.
+    """
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
-        assert isinstance(values, list) and len(values) == width
-        return [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in values]
-    except Exception:
-        raise ValidationFailed("The cursor is not valid.", errors={"cursor": ["Invalid cursor."]}) from None
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, RecursionError):  # not base64, not UTF-8, not JSON, nested absurdly
+        raise _invalid_cursor() from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise _invalid_cursor()
+    return [_value(key, value) for key, value in zip(keys, values)]
 
 
 def paginate(session: Session, stmt, *, keys, limit: int | None, cursor: str | None,
@@ -39,7 +86,7 @@ def paginate(session: Session, stmt, *, keys, limit: int | None, cursor: str | N
     """Page through `stmt` ordered by `keys` (columns that together are unique)."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if cursor:
-        after = _decode(cursor, len(keys))
+        after = _decode(cursor, keys)
         clauses = []
         for i, key in enumerate(keys):
             beyond = key < after[i] if descending else key > after[i]

@@ -13,8 +13,9 @@ class Problem(Enum):
 
     MALFORMED_REQUEST = (
         "malformed-request", 400, "Malformed request",
-        "The request could not be read as sent: its body is not JSON, not sent as "
-        "application/json, or not signed as the endpoint requires.")
+        "The request could not be read as sent: its body is not JSON or nests too deep, is "
+        "not sent as application/json or not signed as the endpoint requires, or a header "
+        "value holds a NUL character.")
     UNAUTHENTICATED = (
         "unauthenticated", 401, "Authentication required",
         "No valid bearer token came with the request (missing, expired or revoked); "

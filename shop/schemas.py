@@ -3,11 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from consult.schemas import DrugQuerySchema, DrugSchema, OnlineSaleSchema, StatusQuerySchema
-from core.schemas import MoneySchema
+from core.schemas import INT32_MAX, MoneySchema, StrictBoolean, StrictInteger
 
 
 class MoneyInSchema(Schema):
-    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    amount = StrictInteger(required=True, validate=validate.Range(min=0, max=10_000_000))
     currency = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{3}$"))
 
 
@@ -16,14 +16,14 @@ class ProductSchema(Schema):
     sku = fields.String(required=True)
     name = fields.String(required=True)
     drug = fields.Nested(DrugSchema, required=True)
-    pack_size = fields.Integer(required=True)
+    pack_size = StrictInteger(required=True)
     price = fields.Nested(MoneySchema, required=True)
-    available_quantity = fields.Integer(required=True)
-    needs_prescription = fields.Boolean(required=True)
+    available_quantity = StrictInteger(required=True)
+    needs_prescription = StrictBoolean(required=True)
     rx_class = fields.String()
     risk_notice = fields.String(allow_none=True)
     online_sale = fields.Nested(OnlineSaleSchema)
-    active = fields.Boolean()
+    active = StrictBoolean()
 
 
 class ProductQuerySchema(DrugQuerySchema):
@@ -34,25 +34,25 @@ class ProductInSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    pack_size = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    pack_size = StrictInteger(required=True, validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema, required=True)
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class ProductPatchSchema(Schema):
     sku = fields.String(validate=validate.Length(min=1, max=64))
     name = fields.String(validate=validate.Length(min=1, max=200))
     drug_id = fields.String(validate=validate.Length(min=1, max=80))
-    pack_size = fields.Integer(validate=validate.Range(min=1, max=10000))
+    pack_size = StrictInteger(validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema)
-    active = fields.Boolean()
+    active = StrictBoolean()
 
 
 class LotInSchema(Schema):
     product_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
     lot_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
     expiry_date = fields.Date(required=True)
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000_000))
 
 
 class LotSchema(Schema):
@@ -60,9 +60,9 @@ class LotSchema(Schema):
     product_id = fields.String(required=True)
     lot_number = fields.String(required=True)
     expiry_date = fields.Date(required=True)
-    on_hand = fields.Integer(required=True)
-    reserved = fields.Integer(required=True)
-    recalled = fields.Boolean(required=True)
+    on_hand = StrictInteger(required=True)
+    reserved = StrictInteger(required=True)
+    recalled = StrictBoolean(required=True)
     recalled_at = fields.DateTime(allow_none=True)
     received_at = fields.DateTime()
 
@@ -76,7 +76,7 @@ class RecalledOrderSchema(Schema):
     status = fields.String()
     patient_id = fields.String()
     allocation = fields.String()
-    quantity = fields.Integer()
+    quantity = StrictInteger()
 
 
 class RecallSchema(Schema):
@@ -86,16 +86,16 @@ class RecallSchema(Schema):
 
 
 class CartItemInSchema(Schema):
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=100))
     prescription_id = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
 class CartLineSchema(Schema):
     product = fields.Nested(ProductSchema, required=True)
-    quantity = fields.Integer(required=True)
+    quantity = StrictInteger(required=True)
     prescription_id = fields.String(allow_none=True)
-    needs_prescription = fields.Boolean(required=True)
-    prescription_covers = fields.Boolean(allow_none=True)
+    needs_prescription = StrictBoolean(required=True)
+    prescription_covers = StrictBoolean(allow_none=True)
 
 
 class CartSchema(Schema):
@@ -115,7 +115,7 @@ class AddressSchema(Schema):
 
 class OrderItemInSchema(Schema):
     product_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=100))
     prescription_id = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
@@ -133,7 +133,7 @@ class LotTraceSchema(Schema):
     lot_id = fields.String()
     lot_number = fields.String()
     expiry_date = fields.Date()
-    quantity = fields.Integer()
+    quantity = StrictInteger()
     status = fields.String()
 
 
@@ -141,11 +141,11 @@ class OrderLineSchema(Schema):
     id = fields.String(required=True)
     product_id = fields.String(required=True)
     drug_id = fields.String()
-    quantity = fields.Integer(required=True)
-    units = fields.Integer()
-    unit_price = fields.Integer()
-    line_total = fields.Integer()
-    needs_prescription = fields.Boolean()
+    quantity = StrictInteger(required=True)
+    units = StrictInteger()
+    unit_price = StrictInteger()
+    line_total = StrictInteger()
+    needs_prescription = StrictBoolean()
     prescription_id = fields.String(allow_none=True)
     lots = fields.List(fields.Nested(LotTraceSchema))
 
@@ -155,8 +155,8 @@ class PaymentSchema(Schema):
     status = fields.String(required=True)
     payment_intent_id = fields.String(allow_none=True)
     client_secret = fields.String(allow_none=True)
-    amount_captured = fields.Integer()
-    amount_refunded = fields.Integer()
+    amount_captured = StrictInteger()
+    amount_refunded = StrictInteger()
     error = fields.String(allow_none=True)
 
 
@@ -177,7 +177,7 @@ class OrderSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     carrier = fields.String(allow_none=True)
     tracking_number = fields.String(allow_none=True)
-    flagged = fields.Boolean()
+    flagged = StrictBoolean()
     flag_reason = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
 
@@ -196,10 +196,10 @@ class ShipInSchema(Schema):
 
 
 class RefundInSchema(Schema):
-    amount = fields.Integer(validate=validate.Range(min=1))
+    amount = StrictInteger(validate=validate.Range(min=1, max=INT32_MAX))
     reason = fields.String(validate=validate.Length(max=500))
 
 
 class WebhookAckSchema(Schema):
-    received = fields.Boolean(required=True)
-    duplicate = fields.Boolean(required=True)
+    received = StrictBoolean(required=True)
+    duplicate = StrictBoolean(required=True)

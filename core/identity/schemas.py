@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from core.identity.models import ROLES
+from core.schemas import StrictBoolean, StrictInteger
 
 
 class TokenRequestSchema(Schema):
@@ -19,7 +20,7 @@ class UserRefSchema(Schema):
 class TokenSchema(Schema):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True)
-    expires_in = fields.Integer(required=True)
+    expires_in = StrictInteger(required=True)
     user = fields.Nested(UserRefSchema, required=True)
 
 
@@ -30,7 +31,7 @@ class UserSchema(Schema):
     full_name = fields.String(required=True)
     license_number = fields.String(allow_none=True)
     specialty = fields.String(allow_none=True)
-    totp_enrolled = fields.Boolean(attribute="totp_confirmed")
+    totp_enrolled = StrictBoolean(attribute="totp_confirmed")
 
 
 class NewUserSchema(Schema):
