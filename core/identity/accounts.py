@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import add_unique, utcnow
+from core.db import add_unique, end_unit_of_work, utcnow
 from core.errors import Unauthenticated, ValidationFailed
 from core.identity.models import ROLES, AccessToken, User
 from core.identity.passwords import burn_verification_time, hash_password, verify_password
@@ -73,8 +73,8 @@ def authenticate(*, session: Session, email: str, password: str, otp: str | None
 def _count_failure(session: Session, user: User) -> None:
     """Count a failed attempt and lock the account after too many.
 
-    Committed here, before the refusal is raised: the request's unit of work rolls
-    back on errors, and a brute-force attempt must still be counted.
+    A unit of work of its own, ended before the refusal is raised: the request's unit of
+    work rolls back on errors, and a brute-force attempt must still be counted.
     """
     config = current_app.config
     failures = session.scalar(
@@ -88,7 +88,7 @@ def _count_failure(session: Session, user: User) -> None:
             locked_until=utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])))
         audit.record(session=session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
                      subject_id=user.id, detail={"failures": failures})
-    session.commit()
+    end_unit_of_work(session)
 
 
 def _digest(token: str) -> str:
