@@ -77,20 +77,32 @@ def require_guardian(*, session: Session, consultation: Consultation) -> None:
 
 def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
     """The doctor holding the consultation confirms the child's recorded guardian is present."""
-    consultation = _as_its_doctor(session, doctor, consultation_id)
-    if consultation.status != "in_progress":
-        raise InvalidTransition("Confirm the guardian during the consultation.", current_status=consultation.status)
+    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id, confirming="the guardian")
     policy = get_policy(consultation.policy)
     if not consultation.guardian and policy.guardian_under_years is None:
         raise ValidationFailed("No guardian is recorded for this consultation.", errors={"guardian": ["Not recorded."]})
     if not consultation.guardian:
         raise PolicyViolation("No guardian is recorded for this consultation.", rule="cn.child-under-6-guardian",
                               citation=policy.rule("cn.child-under-6-guardian").citation)
-    consultation.guardian = {**consultation.guardian, "confirmed_by": doctor.id,
-                             "confirmed_at": utcnow().isoformat()}
+    return _confirm(session, doctor, consultation, "guardian", ConsultEvent.CONSULTATION_GUARDIAN_CONFIRMED)
+
+
+def _in_progress_as_its_doctor(session, doctor, consultation_id, *, confirming: str) -> Consultation:
+    consultation = _as_its_doctor(session, doctor, consultation_id)
+    if consultation.status != "in_progress":
+        raise InvalidTransition(f"Confirm {confirming} during the consultation.", current_status=consultation.status)
+    return consultation
+
+
+def _confirm(session: Session, doctor: User, consultation: Consultation, field: str,
+             event: ConsultEvent) -> Consultation:
+    """Stamp a recorded fact of the consultation as confirmed by its doctor (the audit detail stays empty:
+    the record is the patient's)."""
+    setattr(consultation, field, {**getattr(consultation, field), "confirmed_by": doctor.id,
+                                  "confirmed_at": utcnow().isoformat()})
     session.flush()
-    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_GUARDIAN_CONFIRMED,
-                 subject_type="consultation", subject_id=consultation.id, detail={})
+    audit.record(session=session, actor_id=doctor.id, action=event, subject_type="consultation",
+                 subject_id=consultation.id, detail={})
     return consultation
 
 
@@ -117,10 +129,7 @@ def require_prior_diagnosis_evidence(*, consultation: Consultation) -> None:
 
 def confirm_prior_diagnosis(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
     """The doctor holding the consultation confirms the record of the prior offline diagnosis."""
-    consultation = _as_its_doctor(session, doctor, consultation_id)
-    if consultation.status != "in_progress":
-        raise InvalidTransition("Confirm the prior diagnosis during the consultation.",
-                                current_status=consultation.status)
+    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id, confirming="the prior diagnosis")
     refusal = prior_diagnosis_evidence_refusal(get_policy(consultation.policy),
                                                evidence=consultation.prior_diagnosis_evidence, prescribing=False)
     if refusal is not None:
@@ -128,12 +137,8 @@ def confirm_prior_diagnosis(*, session: Session, doctor: User, consultation_id: 
     if not consultation.prior_diagnosis_evidence:
         raise ValidationFailed("No record of a prior offline diagnosis is given for this consultation.",
                                errors={"prior_diagnosis_evidence": ["Not recorded."]})
-    consultation.prior_diagnosis_evidence = {**consultation.prior_diagnosis_evidence, "confirmed_by": doctor.id,
-                                             "confirmed_at": utcnow().isoformat()}
-    session.flush()
-    audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED,
-                 subject_type="consultation", subject_id=consultation.id, detail={})
-    return consultation
+    return _confirm(session, doctor, consultation, "prior_diagnosis_evidence",
+                    ConsultEvent.CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED)
 
 
 def _red_flags(patient, *, chief_complaint: str, symptoms: list[str], messages=()) -> list[dict]:
