@@ -141,15 +141,22 @@ def _cancel_authorization(session: Session, order: Order, *, doing: str) -> Orde
     """Two units of work: the `cancel` step committed, then the provider's answer applied."""
     step = payments.begin(session=session, order=order, kind="cancel")
     end_unit_of_work(session)
-    try:
-        payments.gateway().cancel(order.payment_intent_id, idempotency_key=step.idempotency_key)
-    except payments.PROVIDER_ERRORS as exc:
-        _record_failure(session, step, exc)
-        raise payments.problem_for(exc, doing) from None
+    _ask_provider(session, step, doing, lambda key: payments.gateway().cancel(order.payment_intent_id,
+                                                                              idempotency_key=key))
     order = locked(session=session, order_id=order.id)
     payments.succeeded(session=session, step=step)
     authorization_cancelled(session=session, order=order)
     return order
+
+
+def _ask_provider(session: Session, step: PaymentStep, doing: str, call):
+    """Make the call a recorded step stands for, under its idempotency key. If the provider
+    refuses, the step says so (in a unit of work of its own) and the client is told why."""
+    try:
+        return call(step.idempotency_key)
+    except payments.PROVIDER_ERRORS as exc:
+        _record_failure(session, step, exc)
+        raise payments.problem_for(exc, doing) from None
 
 
 def _record_failure(session: Session, step: PaymentStep, exc: Exception) -> None:
@@ -219,12 +226,8 @@ def dispense(*, session: Session, pharmacist: User, order_id: str) -> Order:
             dispensing.record_dispense(session=session, use_id=line.prescription_use_id,
                                        pharmacist_id=pharmacist.id, now=now)
     if step is not None and order.payment_status == "authorized":
-        try:
-            intent = payments.gateway().capture(order.payment_intent_id, amount=order.total_amount,
-                                                idempotency_key=step.idempotency_key)
-        except payments.PROVIDER_ERRORS as exc:
-            _record_failure(session, step, exc)
-            raise payments.problem_for(exc, "capturing the payment") from None
+        intent = _ask_provider(session, step, "capturing the payment", lambda key: payments.gateway().capture(
+            order.payment_intent_id, amount=order.total_amount, idempotency_key=key))
         payments.succeeded(session=session, step=step, provider_ref=intent.id)
         record_capture(session=session, order=order, amount=intent.amount_received or order.total_amount)
     for allocation in session.scalars(select(LotAllocation).where(
@@ -300,12 +303,8 @@ def _refund(session: Session, order: Order, *, amount: int | None, actor_id: str
     amount = payments.refundable(order, amount)
     step = payments.begin(session=session, order=order, kind="refund", amount=amount)
     end_unit_of_work(session)
-    try:
-        result = payments.gateway().refund(order.payment_intent_id, amount=amount,
-                                           idempotency_key=step.idempotency_key)
-    except payments.PROVIDER_ERRORS as exc:
-        _record_failure(session, step, exc)
-        raise payments.problem_for(exc, doing) from None
+    result = _ask_provider(session, step, doing, lambda key: payments.gateway().refund(
+        order.payment_intent_id, amount=amount, idempotency_key=key))
     order = locked(session=session, order_id=order.id)
     record_refund(session=session, order=order, step=step, provider_refund_id=result.id, actor_id=actor_id, reason=reason)
     return order
