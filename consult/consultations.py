@@ -7,17 +7,29 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from consult import patients
+from consult.events import ConsultEvent
 from consult.models import Consultation, ConsultationMessage, Patient
-from consult.policy import consultation_refusals, get_policy, guardian_refusal, prior_diagnosis_evidence_refusal
-from consult.safety import age_in_months
+from consult.policy import (
+    consultation_refusals,
+    get_policy,
+    guardian_refusal,
+    prior_diagnosis_evidence_refusal,
+)
+from consult.safety_facts import age_in_months
 from consult.triage import triage
 from core import audit
 from core.db import utcnow
-from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, NotFound, PolicyViolation, ValidationFailed
+from core.errors import (
+    AlreadyClaimed,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    PolicyViolation,
+    ValidationFailed,
+)
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
-from consult.events import ConsultEvent
 
 LIFECYCLE = StateMachine("consultation", {
     # A red flag in a later message of the patient's refers an open consultation offline.

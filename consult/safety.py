@@ -14,140 +14,45 @@ that raised it and the data source behind it, and never the patient.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from consult.formulary import Formulary, FormularyDrug, Interaction, plain
 from consult.formulary.loading import same_therapy
 from consult.formulary.matching import is_negated_allergy
+from consult.patient_rules import (
+    age_findings,
+    condition_findings,
+    genotype_findings,
+    pregnancy_findings,
+    renal_findings,
+)
 from consult.policy import Policy, days_supply_rules
-
-BLOCKING, WARNING = "blocking", "warning"
-CODES = ("DD", "AT", "DA", "PG", "PA", "DC", "DL", "TN", "HD", "EX", "TD", "MX")  # the order findings are listed in
-ADULT_YEARS = 18
-# Under 12 a weight-based maximum needs the weight; from 12 most labels give adult doses (BNF, FDA).
-WEIGHT_REQUIRED_UNDER_YEARS = 12
-# Pregnancy cannot be excluded for a patient who is not male, aged 12–55, whose status is unknown.
-CHILDBEARING_YEARS = (12, 55)
-# A quantity more than this many times what the dose needs over the days supply is flagged (EX):
-# room for a pack size and as-needed doses, not for a second supply nobody asked for.
-QUANTITY_TOLERANCE = 2
-# A weekly drug given this many times a week or more is not weekly: twice a week, every other day,
-# daily. (1.5, not 1: a frequency of 1/7 stored to two decimals reads 0.98–1.05 times a week.)
-WEEKLY_DOSES_TOO_MANY = Decimal("1.5")
-# Naegele: the expected delivery date is 280 days (40 weeks) after the first day of the last period.
-PREGNANCY_DAYS = 280
-# A gestational age beyond this many weeks means the expected delivery date on record is out of date.
-LATEST_GESTATIONAL_WEEK = 44
-# An eGFR older than this no longer describes the kidneys: the metformin label asks for one at least
-# annually (FDA Glucophage 2.3), and so does KDIGO 2012 for stable CKD.
-EGFR_VALID_DAYS = 365
-
-
-@dataclass(frozen=True)
-class Allergy:
-    substance: str
-    reaction: str | None = None
-    severity: str | None = None
-
-
-@dataclass(frozen=True)
-class PatientFacts:
-    birth_date: date | None
-    sex: str | None  # female, male, other, unknown
-    pregnant: bool | None
-    weight_kg: float | Decimal | None
-    allergies: tuple[Allergy, ...] = ()
-    conditions: tuple[tuple[str, str], ...] = ()  # (ICD-10 code, display)
-    current_medications: tuple[str, ...] = ()  # drug ids or the patient's own words
-    pregnancy_due_date: date | None = None  # the expected delivery date, when pregnant
-    egfr: int | None = None  # mL/min/1.73 m²
-    egfr_measured_on: date | None = None
-    ancestry: tuple[str, ...] = ()  # consult.formulary.loading.ANCESTRIES; empty when not recorded
-    genotypes: tuple[tuple[str, str], ...] = ()  # (allele, "positive" or "negative")
-
-
-@dataclass(frozen=True)
-class Item:
-    drug_id: str
-    dose: Decimal | float
-    dose_unit: str  # mg, g, mcg, tablet, capsule, mL, puff, …
-    frequency_per_day: Decimal | float
-    route: str
-    days_supply: int
-    quantity: int
-    refills: int = 0
-    supply_until: date | None = None  # a dispensed supply on the profile: its last day
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    drugs: tuple[str, ...]
-    message: str
-    rule: str
-    source: str
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "drugs": list(self.drugs)}
-
-
-@dataclass(frozen=True)
-class _Medicine:
-    """A drug the new items are checked against: a new item, another active prescription, or a
-    medication the patient reports (dose unknown)."""
-
-    drug: FormularyDrug
-    origin: str  # new, active, current
-    label: str  # how messages name it
-    mg_per_day: dict[str, Decimal] | None  # of each ingredient; None when the dose is unknown
-
-
-def age_in_months(birth_date: date | None, today: date) -> int | None:
-    """Completed months of age (None if the birth date is unknown)."""
-    if birth_date is None:
-        return None
-    months = (today.year - birth_date.year) * 12 + today.month - birth_date.month
-    return months - (1 if today.day < birth_date.day else 0)
-
-
-def daily_dose_mg(drug: FormularyDrug, item: Item) -> Decimal | None:
-    """dose × frequency in mg (tablets, puffs and mL through the strength); None if the unit cannot be converted."""
-    per_unit = drug.mg_per(item.dose_unit)
-    if per_unit is None:
-        return None
-    return _decimal(item.dose) * per_unit * _decimal(item.frequency_per_day)
-
-
-def ingredient_mg_per_day(drug: FormularyDrug, item: Item) -> dict[str, Decimal] | None:
-    """mg a day of each ingredient (a dose in mg of a combination is of its first-named ingredient)."""
-    first = daily_dose_mg(drug, item)
-    if first is None:
-        return None
-    return {ingredient: first if n == 0 else first * amount / drug.amounts[0]
-            for n, (ingredient, amount) in enumerate(zip(drug.ingredients, drug.amounts))}
-
-
-def units_per_day(drug: FormularyDrug, item: Item) -> Decimal | None:
-    """Tablets, capsules, puffs or mL of the product a day; None if the dose unit cannot be converted."""
-    units = drug.units_per(item.dose_unit)
-    return None if units is None else _decimal(item.dose) * units * _decimal(item.frequency_per_day)
-
-
-def _decimal(value) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _mg(amount: Decimal) -> str:
-    return f"{plain(amount.quantize(Decimal('0.001')))} mg"
-
+from consult.safety_facts import (
+    ADULT_YEARS,
+    BLOCKING,
+    CODES,
+    QUANTITY_TOLERANCE,
+    WARNING,
+    WEEKLY_DOSES_TOO_MANY,
+    WEIGHT_REQUIRED_UNDER_YEARS,
+    Allergy,
+    Finding,
+    Item,
+    Medicine,
+    PatientFacts,
+    age_in_months,
+    as_decimal,
+    distinct,
+    ingredient_mg_per_day,
+    mg_text,
+    units_per_day,
+)
 
 # ---- DD: drug–drug interactions ---------------------------------------------------------
 
-def _interaction_severity(rule: Interaction, a: _Medicine, b: _Medicine) -> str | None:
+def _interaction_severity(rule: Interaction, a: Medicine, b: Medicine) -> str | None:
     condition = rule.dose_condition
     if condition is None:
         return rule.severity
@@ -158,7 +63,7 @@ def _interaction_severity(rule: Interaction, a: _Medicine, b: _Medicine) -> str 
     return rule.severity  # above the threshold, or the dose is not known
 
 
-def _interactions(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+def _interactions(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
     findings, seen = [], set()
     for i, a in enumerate(new):
         for b in new[i + 1:] + others:
@@ -213,19 +118,19 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
     return None
 
 
-def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
+def _allergies(formulary: Formulary, patient: PatientFacts, new: list[Medicine]) -> list[Finding]:
     allergies = [a if isinstance(a, Allergy) else Allergy(str(a)) for a in patient.allergies]
     allergies = [a for a in allergies if (a.substance or "").strip() and not is_negated_allergy(a.substance)]
     findings = []
     for allergy in allergies:
         if not formulary.match_allergy(allergy.substance) and not formulary.is_non_drug_allergen(allergy.substance):
-            drugs = _distinct(new)
+            drugs = distinct(new)
             findings.append(Finding(
                 "DA", WARNING, tuple(m.drug.id for m in drugs),
                 f"Cannot match the recorded allergy '{allergy.substance.strip()}' to any drug or class the "
                 f"formulary knows: check it against {', '.join(m.drug.generic_name for m in drugs)} by hand.",
                 "DA.unmatched-allergy", f"allergy_terms.yaml {formulary.version}: terms, side chains and not_drugs"))
-    for medicine in _distinct(new):
+    for medicine in distinct(new):
         for allergy in allergies:
             finding = _allergy_finding(formulary, medicine.drug, allergy)
             if finding:
@@ -233,170 +138,11 @@ def _allergies(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]
     return findings
 
 
-# ---- PG pregnancy, PA age ------------------------------------------------------------------
-
-def gestational_week(due_date: date | None, today: date) -> int | None:
-    """Completed weeks of pregnancy on `today` from the expected delivery date (None if unknown or
-    if the date cannot belong to a current pregnancy)."""
-    if due_date is None:
-        return None
-    week = (PREGNANCY_DAYS - (due_date - today).days) // 7
-    return week if 0 <= week <= LATEST_GESTATIONAL_WEEK else None
-
-
-def _pregnancy(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], months: int | None, today: date):
-    years = None if months is None else months // 12
-    may_be_pregnant = (patient.pregnant is None and (patient.sex or "unknown") != "male"
-                       and (years is None or CHILDBEARING_YEARS[0] <= years <= CHILDBEARING_YEARS[1]))
-    week = gestational_week(patient.pregnancy_due_date, today)
-    findings = []
-    for drug in (m.drug for m in _distinct(new)):
-        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('pregnancy')}"
-        note = drug.pregnancy_note or ""
-        by_week = [r for r in formulary.pregnancy_week_rules if drug.id in r.drug_ids]
-        if patient.pregnant and by_week and drug.pregnancy != "contraindicated":
-            if week is None:
-                first = min(by_week, key=lambda r: r.from_week)
-                findings.append(Finding(
-                    "PG", WARNING, (drug.id,),
-                    f"{drug.generic_name}: the stage of pregnancy is not known (no expected delivery date on record, "
-                    f"or one that does not fit a current pregnancy), and from week {first.from_week} other rules "
-                    f"apply. Record the expected delivery date. {first.advice}", "PG.gestational-age-unknown",
-                    f"disease_rules.yaml {formulary.version} #{first.id}: {first.source}"))
-                continue
-            reached = [r for r in by_week if week >= r.from_week]
-            if reached:
-                rule = max(reached, key=lambda r: r.from_week)
-                findings.append(Finding("PG", rule.severity, (drug.id,),
-                                        f"{drug.generic_name} at {week} weeks of pregnancy (from week "
-                                        f"{rule.from_week}): {rule.advice}", "PG.gestational-week",
-                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
-                continue
-        if patient.pregnant and drug.pregnancy == "contraindicated":
-            findings.append(Finding("PG", BLOCKING, (drug.id,),
-                                    f"{drug.generic_name} is contraindicated in pregnancy. {note}",
-                                    "PG.contraindicated", source))
-        elif patient.pregnant and drug.pregnancy == "caution":
-            findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
-                                    "PG.caution", source))
-        elif may_be_pregnant and drug.teratogen is not None:
-            findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name} can harm an unborn child ({drug.teratogen.harm}) and "
-                                    "pregnancy status is not recorded: confirm the patient is not pregnant.",
-                                    "PG.pregnancy-unknown",
-                                    f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
-        elif may_be_pregnant and drug.pregnancy == "contraindicated":
-            findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
-                                    f"not recorded: confirm the patient is not pregnant. {note}",
-                                    "PG.pregnancy-unknown", source))
-    return findings
-
-
-def _ages(formulary: Formulary, new: list[_Medicine], months: int | None) -> list[Finding]:
-    findings = []
-    years = None if months is None else months // 12
-    for drug in (m.drug for m in _distinct(new)):
-        older = drug.older_adults
-        if older is not None and years is not None and years >= older.from_age_years:
-            findings.append(Finding("PA", WARNING, (drug.id,),
-                                    f"{drug.generic_name} in a patient aged {older.from_age_years} or over: "
-                                    f"{older.advice}", "PA.older-adult",
-                                    f"drugs.yaml {formulary.version} #{drug.id}: {older.source}"))
-        if drug.min_age is None:
-            continue
-        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('age')}"
-        if months is None:
-            findings.append(Finding("PA", WARNING, (drug.id,),
-                                    f"{drug.generic_name} has a minimum age of {drug.min_age} and the patient's "
-                                    "age is not recorded.", "PA.age-unknown", source))
-        elif months < drug.min_age.months:
-            findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
-                                    f"{drug.generic_name} is not for patients under {drug.min_age}: "
-                                    f"{drug.min_age.reason}", "PA.minimum-age", source))
-    return findings
-
-
-# ---- DC drug–disease, renal function; DL and TN genotypes -------------------------------------
-
-def _icd10(code: str) -> str:
-    return (code or "").upper().replace(".", "").strip()
-
-
-def _conditions(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
-    codes = [(code.strip(), _icd10(code)) for code, _ in patient.conditions]
-    findings = []
-    for drug in (m.drug for m in _distinct(new)):
-        for rule in formulary.condition_rules:
-            prefixes = [_icd10(c) for c in rule.icd10]
-            matched = [code for code, normal in codes
-                       if drug.id in rule.drug_ids and any(normal.startswith(p) for p in prefixes)]
-            if matched:  # the recorded code only: its display text is the patient's own record
-                findings.append(Finding("DC", rule.severity, (drug.id,),
-                                        f"{drug.generic_name} with {rule.label} (recorded condition {matched[0]}): "
-                                        f"{rule.advice}", "DC.condition-table",
-                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
-    return findings
-
-
-def _renal(formulary: Formulary, patient: PatientFacts, new: list[_Medicine], today: date) -> list[Finding]:
-    egfr, measured = patient.egfr, patient.egfr_measured_on
-    current = egfr is not None and measured is not None and (today - measured).days <= EGFR_VALID_DAYS
-    findings = []
-    for drug in (m.drug for m in _distinct(new)):
-        for rule in formulary.renal_rules:
-            if drug.id not in rule.drug_ids:
-                continue
-            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
-            thresholds = ", ".join(str(b.below) for b in rule.bands)
-            if rule.egfr_required and not current:
-                recorded = ("no eGFR is recorded" if egfr is None else
-                            f"the eGFR on record ({egfr}, measured {measured.isoformat() if measured else 'on an unknown date'}) "
-                            "is more than 12 months old or undated")
-                findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name} is cleared by the kidneys and has eGFR thresholds "
-                                        f"({thresholds} mL/min/1.73 m²), but {recorded}: record a current eGFR.",
-                                        "TN.egfr-needed", source))
-            band = next((b for b in rule.bands if egfr is not None and egfr < b.below), None)
-            if band is not None:
-                findings.append(Finding("DC", band.severity, (drug.id,),
-                                        f"{drug.generic_name} with an eGFR of {egfr} mL/min/1.73 m² (below "
-                                        f"{band.below}): {band.advice}", "DC.renal-threshold", source))
-    return findings
-
-
-def _allele(text: str) -> str:
-    return "".join((text or "").upper().split()).replace(":", "")
-
-
-def _genotypes(formulary: Formulary, patient: PatientFacts, new: list[_Medicine]) -> list[Finding]:
-    results = {_allele(allele): result for allele, result in patient.genotypes}
-    ancestry = set(patient.ancestry)
-    findings = []
-    for drug in (m.drug for m in _distinct(new)):
-        for rule in formulary.genotype_rules:
-            if drug.id not in rule.drug_ids:
-                continue
-            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
-            result = results.get(_allele(rule.allele))
-            if result == "positive":
-                findings.append(Finding("DL", BLOCKING, (drug.id,),
-                                        f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
-                                        f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
-                                        source))
-            elif result is None and (not ancestry or ancestry & rule.ancestries):
-                why = ("the patient's ancestry is not recorded" if not ancestry
-                       else "the patient's recorded ancestry is one where it is common")
-                findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name}: no {rule.allele} result on record and {why} "
-                                        f"({rule.harm}). {rule.advice_untested}", "TN.genotype-needed", source))
-    return findings
 
 
 # ---- AT: multi-drug patterns -------------------------------------------------------------------
 
-def _patterns(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
     """Patterns over the new items and the whole profile; only those that take in a new item."""
     medicines, seen = [], set()
     for medicine in new + others:  # one per ingredient set: two strengths of one drug count once
@@ -467,15 +213,15 @@ def _child_unverifiable(drug: FormularyDrug, months: int | None) -> bool:
 
 
 def _amount(mg: Decimal, weekly: bool) -> str:
-    return f"{_mg(mg * 7)} a week" if weekly else f"{_mg(mg)} a day"
+    return f"{mg_text(mg * 7)} a week" if weekly else f"{mg_text(mg)} a day"
 
 
 def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
     findings = []
     limit = drug.max_daily_dose_adult
-    weekly_doses = _decimal(item.frequency_per_day) * 7
+    weekly_doses = as_decimal(item.frequency_per_day) * 7
     if limit is not None and limit.period == "week" and weekly_doses >= WEEKLY_DOSES_TOO_MANY:
-        if _decimal(item.frequency_per_day) >= 1:
+        if as_decimal(item.frequency_per_day) >= 1:
             findings.append(Finding("HD", WARNING, (drug.id,),
                                     f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
                                     "Daily dosing in error has caused fatal toxicity.",
@@ -500,7 +246,7 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
 
 def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], active_items: Sequence[Item],
            months: int | None):
-    weight = None if patient.weight_kg in (None, 0) else _decimal(patient.weight_kg)
+    weight = None if patient.weight_kg in (None, 0) else as_decimal(patient.weight_kg)
     findings = []
     totals: dict[str, Decimal] = {}  # ingredient → mg a day over the new items and the profile
     on_profile: dict[str, Decimal] = {}
@@ -591,7 +337,7 @@ def _name(ingredient: str, drugs: Sequence[FormularyDrug]) -> str:
 
 # ---- TD: therapeutic duplication ---------------------------------------------------------
 
-def _duplications(formulary: Formulary, new: list[_Medicine], others: list[_Medicine]) -> list[Finding]:
+def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
     findings, seen = [], set()
     for i, a in enumerate(new):
         for b in new[i + 1:] + others:
@@ -639,16 +385,7 @@ def _durations(formulary: Formulary, policy: Policy, items: Sequence[Item]) -> l
 
 # ---- the check ---------------------------------------------------------------------------
 
-def _distinct(medicines: Iterable[_Medicine]) -> list[_Medicine]:
-    seen, distinct = set(), []
-    for medicine in medicines:
-        if medicine.drug.id not in seen:
-            seen.add(medicine.drug.id)
-            distinct.append(medicine)
-    return distinct
-
-
-def _current(formulary: Formulary, names: Sequence[str]) -> tuple[list[_Medicine], list[str]]:
+def _current(formulary: Formulary, names: Sequence[str]) -> tuple[list[Medicine], list[str]]:
     """The reported medicines the formulary knows, and the names it cannot match."""
     medicines, unmatched = [], []
     for name in names:
@@ -657,14 +394,14 @@ def _current(formulary: Formulary, names: Sequence[str]) -> tuple[list[_Medicine
             unmatched.append(name.strip())
         for drug in found:
             label = drug.generic_name if name.strip() == drug.id else f"{drug.generic_name} ('{name.strip()}')"
-            medicines.append(_Medicine(drug, "current", label, None))
+            medicines.append(Medicine(drug, "current", label, None))
     return medicines, unmatched
 
 
-def _unscreened(formulary: Formulary, new: list[_Medicine], unmatched: Sequence[str]) -> list[Finding]:
+def _unscreened(formulary: Formulary, new: list[Medicine], unmatched: Sequence[str]) -> list[Finding]:
     """A reported medicine the formulary cannot match is screened by nobody: say so, never drop it."""
-    drugs = tuple(m.drug.id for m in _distinct(new))
-    names = ", ".join(m.drug.generic_name for m in _distinct(new))
+    drugs = tuple(m.drug.id for m in distinct(new))
+    names = ", ".join(m.drug.generic_name for m in distinct(new))
     return [Finding("DD", WARNING, drugs,
                     f"Cannot screen '{name}' (a medicine the patient reports): the formulary does not know it. "
                     f"Check it against {names} by hand (interactions, duplication, total dose).",
@@ -695,18 +432,18 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
     if unknown:
         raise ValueError(f"not in the formulary: {', '.join(unknown)}")
     months = age_in_months(patient.birth_date, today)
-    new = [_Medicine(formulary.drugs[i.drug_id], "new", formulary.drugs[i.drug_id].generic_name,
+    new = [Medicine(formulary.drugs[i.drug_id], "new", formulary.drugs[i.drug_id].generic_name,
                      ingredient_mg_per_day(formulary.drugs[i.drug_id], i)) for i in items]
-    active = [_Medicine(formulary.drugs[i.drug_id], "active", _active_label(formulary.drugs[i.drug_id], i),
+    active = [Medicine(formulary.drugs[i.drug_id], "active", _active_label(formulary.drugs[i.drug_id], i),
                         ingredient_mg_per_day(formulary.drugs[i.drug_id], i))
               for i in active_items if i.drug_id in formulary.drugs]
     current, unmatched = _current(formulary, patient.current_medications)
     others = active + current
     findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
                 + _patterns(formulary, new, others) + _allergies(formulary, patient, new)
-                + _pregnancy(formulary, patient, new, months, today) + _ages(formulary, new, months)
-                + _conditions(formulary, patient, new) + _renal(formulary, patient, new, today)
-                + _genotypes(formulary, patient, new)
+                + pregnancy_findings(formulary, patient, new, months, today) + age_findings(formulary, new, months)
+                + condition_findings(formulary, patient, new) + renal_findings(formulary, patient, new, today)
+                + genotype_findings(formulary, patient, new)
                 + _doses(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)
                 + _durations(formulary, policy, items))
     return sorted(dict.fromkeys(findings), key=_sort_key)

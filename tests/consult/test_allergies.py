@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from consult.formulary.matching import is_negated_allergy
-from consult.safety import Allergy
+from consult.safety_facts import Allergy
 from tests.consult.test_safety import ADULT, item, run
 from tests.factories.consult import consultation_in_progress
 from tests.factories.consult import item as rx_item

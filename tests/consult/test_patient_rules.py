@@ -6,8 +6,19 @@ from datetime import date, timedelta
 
 import pytest
 
-from consult.safety import Finding, gestational_week
-from tests.consult.test_safety import ADULT, FORMULARY, TODAY, WOMAN, born_years_ago, codes, item, only, run
+from consult.patient_rules import gestational_week
+from consult.safety_facts import Finding
+from tests.consult.test_safety import (
+    ADULT,
+    FORMULARY,
+    TODAY,
+    WOMAN,
+    born_years_ago,
+    codes,
+    item,
+    only,
+    run,
+)
 
 VERSION = FORMULARY.version
 

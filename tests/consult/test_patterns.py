@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from consult.safety import Finding
+from consult.safety_facts import Finding
 from tests.consult.test_safety import ADULT, FORMULARY, codes, item, only, run
 
 

@@ -8,10 +8,21 @@ import pytest
 
 from consult.formulary import get_formulary
 from consult.policy import (
-    POLICIES, Policy, PolicyRefusal, consultation_refusals, controlled_substance_refusals, get_policy, guardian_refusal, max_refills, online_sale_refusal,
-    prescription_refusals, prior_diagnosis_evidence_refusal, requires_otp, valid_until,
+    POLICIES,
+    Policy,
+    PolicyRefusal,
+    consultation_refusals,
+    controlled_substance_refusals,
+    get_policy,
+    guardian_refusal,
+    max_refills,
+    online_sale_refusal,
+    prescription_refusals,
+    prior_diagnosis_evidence_refusal,
+    requires_otp,
+    valid_until,
 )
-from consult.safety import Item
+from consult.safety_facts import Item
 
 FORMULARY = get_formulary()
 CN, US = get_policy("cn"), get_policy("us")

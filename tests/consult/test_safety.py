@@ -11,7 +11,15 @@ import yaml
 
 from consult.formulary import get_formulary, load_formulary
 from consult.policy import get_policy
-from consult.safety import Allergy, Finding, Item, PatientFacts, age_in_months, check, daily_dose_mg, split
+from consult.safety import check, split
+from consult.safety_facts import (
+    Allergy,
+    Finding,
+    Item,
+    PatientFacts,
+    age_in_months,
+    daily_dose_mg,
+)
 
 FORMULARY = get_formulary()
 TODAY = date(2026, 11, 25)

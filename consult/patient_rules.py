@@ -1,0 +1,182 @@
+"""Safety rules on the patient's record: pregnancy by gestational week and teratogens (PG),
+minimum ages and Beers criteria (PA), recorded conditions and eGFR (DC), HLA genotypes (DL/TN).
+Plain data in, findings out; consult/safety.py runs them with the others."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from consult.formulary import Formulary
+from consult.safety_facts import (
+    BLOCKING,
+    CHILDBEARING_YEARS,
+    EGFR_VALID_DAYS,
+    LATEST_GESTATIONAL_WEEK,
+    PREGNANCY_DAYS,
+    WARNING,
+    Finding,
+    Medicine,
+    PatientFacts,
+    distinct,
+)
+
+# ---- PG pregnancy, PA age ------------------------------------------------------------------
+
+def gestational_week(due_date: date | None, today: date) -> int | None:
+    """Completed weeks of pregnancy on `today` from the expected delivery date (None if unknown or
+    if the date cannot belong to a current pregnancy)."""
+    if due_date is None:
+        return None
+    week = (PREGNANCY_DAYS - (due_date - today).days) // 7
+    return week if 0 <= week <= LATEST_GESTATIONAL_WEEK else None
+
+
+def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine], months: int | None, today: date):
+    years = None if months is None else months // 12
+    may_be_pregnant = (patient.pregnant is None and (patient.sex or "unknown") != "male"
+                       and (years is None or CHILDBEARING_YEARS[0] <= years <= CHILDBEARING_YEARS[1]))
+    week = gestational_week(patient.pregnancy_due_date, today)
+    findings = []
+    for drug in (m.drug for m in distinct(new)):
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('pregnancy')}"
+        note = drug.pregnancy_note or ""
+        by_week = [r for r in formulary.pregnancy_week_rules if drug.id in r.drug_ids]
+        if patient.pregnant and by_week and drug.pregnancy != "contraindicated":
+            if week is None:
+                first = min(by_week, key=lambda r: r.from_week)
+                findings.append(Finding(
+                    "PG", WARNING, (drug.id,),
+                    f"{drug.generic_name}: the stage of pregnancy is not known (no expected delivery date on record, "
+                    f"or one that does not fit a current pregnancy), and from week {first.from_week} other rules "
+                    f"apply. Record the expected delivery date. {first.advice}", "PG.gestational-age-unknown",
+                    f"disease_rules.yaml {formulary.version} #{first.id}: {first.source}"))
+                continue
+            reached = [r for r in by_week if week >= r.from_week]
+            if reached:
+                rule = max(reached, key=lambda r: r.from_week)
+                findings.append(Finding("PG", rule.severity, (drug.id,),
+                                        f"{drug.generic_name} at {week} weeks of pregnancy (from week "
+                                        f"{rule.from_week}): {rule.advice}", "PG.gestational-week",
+                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
+                continue
+        if patient.pregnant and drug.pregnancy == "contraindicated":
+            findings.append(Finding("PG", BLOCKING, (drug.id,),
+                                    f"{drug.generic_name} is contraindicated in pregnancy. {note}",
+                                    "PG.contraindicated", source))
+        elif patient.pregnant and drug.pregnancy == "caution":
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
+                                    "PG.caution", source))
+        elif may_be_pregnant and drug.teratogen is not None:
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name} can harm an unborn child ({drug.teratogen.harm}) and "
+                                    "pregnancy status is not recorded: confirm the patient is not pregnant.",
+                                    "PG.pregnancy-unknown",
+                                    f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
+        elif may_be_pregnant and drug.pregnancy == "contraindicated":
+            findings.append(Finding("PG", WARNING, (drug.id,),
+                                    f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
+                                    f"not recorded: confirm the patient is not pregnant. {note}",
+                                    "PG.pregnancy-unknown", source))
+    return findings
+
+
+def age_findings(formulary: Formulary, new: list[Medicine], months: int | None) -> list[Finding]:
+    findings = []
+    years = None if months is None else months // 12
+    for drug in (m.drug for m in distinct(new)):
+        older = drug.older_adults
+        if older is not None and years is not None and years >= older.from_age_years:
+            findings.append(Finding("PA", WARNING, (drug.id,),
+                                    f"{drug.generic_name} in a patient aged {older.from_age_years} or over: "
+                                    f"{older.advice}", "PA.older-adult",
+                                    f"drugs.yaml {formulary.version} #{drug.id}: {older.source}"))
+        if drug.min_age is None:
+            continue
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('age')}"
+        if months is None:
+            findings.append(Finding("PA", WARNING, (drug.id,),
+                                    f"{drug.generic_name} has a minimum age of {drug.min_age} and the patient's "
+                                    "age is not recorded.", "PA.age-unknown", source))
+        elif months < drug.min_age.months:
+            findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
+                                    f"{drug.generic_name} is not for patients under {drug.min_age}: "
+                                    f"{drug.min_age.reason}", "PA.minimum-age", source))
+    return findings
+
+
+# ---- DC drug–disease, renal function; DL and TN genotypes -------------------------------------
+
+def _icd10(code: str) -> str:
+    return (code or "").upper().replace(".", "").strip()
+
+
+def condition_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine]) -> list[Finding]:
+    codes = [(code.strip(), _icd10(code)) for code, _ in patient.conditions]
+    findings = []
+    for drug in (m.drug for m in distinct(new)):
+        for rule in formulary.condition_rules:
+            prefixes = [_icd10(c) for c in rule.icd10]
+            matched = [code for code, normal in codes
+                       if drug.id in rule.drug_ids and any(normal.startswith(p) for p in prefixes)]
+            if matched:  # the recorded code only: its display text is the patient's own record
+                findings.append(Finding("DC", rule.severity, (drug.id,),
+                                        f"{drug.generic_name} with {rule.label} (recorded condition {matched[0]}): "
+                                        f"{rule.advice}", "DC.condition-table",
+                                        f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
+    return findings
+
+
+def renal_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine], today: date) -> list[Finding]:
+    egfr, measured = patient.egfr, patient.egfr_measured_on
+    current = egfr is not None and measured is not None and (today - measured).days <= EGFR_VALID_DAYS
+    findings = []
+    for drug in (m.drug for m in distinct(new)):
+        for rule in formulary.renal_rules:
+            if drug.id not in rule.drug_ids:
+                continue
+            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
+            thresholds = ", ".join(str(b.below) for b in rule.bands)
+            if rule.egfr_required and not current:
+                recorded = ("no eGFR is recorded" if egfr is None else
+                            f"the eGFR on record ({egfr}, measured {measured.isoformat() if measured else 'on an unknown date'}) "
+                            "is more than 12 months old or undated")
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name} is cleared by the kidneys and has eGFR thresholds "
+                                        f"({thresholds} mL/min/1.73 m²), but {recorded}: record a current eGFR.",
+                                        "TN.egfr-needed", source))
+            band = next((b for b in rule.bands if egfr is not None and egfr < b.below), None)
+            if band is not None:
+                findings.append(Finding("DC", band.severity, (drug.id,),
+                                        f"{drug.generic_name} with an eGFR of {egfr} mL/min/1.73 m² (below "
+                                        f"{band.below}): {band.advice}", "DC.renal-threshold", source))
+    return findings
+
+
+def _allele(text: str) -> str:
+    return "".join((text or "").upper().split()).replace(":", "")
+
+
+def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine]) -> list[Finding]:
+    results = {_allele(allele): result for allele, result in patient.genotypes}
+    ancestry = set(patient.ancestry)
+    findings = []
+    for drug in (m.drug for m in distinct(new)):
+        for rule in formulary.genotype_rules:
+            if drug.id not in rule.drug_ids:
+                continue
+            source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
+            result = results.get(_allele(rule.allele))
+            if result == "positive":
+                findings.append(Finding("DL", BLOCKING, (drug.id,),
+                                        f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
+                                        f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
+                                        source))
+            elif result is None and (not ancestry or ancestry & rule.ancestries):
+                why = ("the patient's ancestry is not recorded" if not ancestry
+                       else "the patient's recorded ancestry is one where it is common")
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name}: no {rule.allele} result on record and {why} "
+                                        f"({rule.harm}). {rule.advice_untested}", "TN.genotype-needed", source))
+    return findings
+
