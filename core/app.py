@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import admission, errors, jobs, logs, problem_pages, ratelimit
+from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     logs.configure(app)
+    i18n.init_app(app)
     database = Database()  # one per app: a second app must never swap the first one's engine
     database.init_app(app)
     migrate.init_app(app, database, directory=str(settings.PROJECT_ROOT / "migrations"))
