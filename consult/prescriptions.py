@@ -92,11 +92,10 @@ def _refuse(refusals, **extra) -> None:
                                           for r in refusals])
 
 
-def create_draft(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
-                 diagnosis: dict, controlled_substance_basis: dict | None = None) -> Prescription:
-    """A draft with its safety findings; the jurisdiction's refusals (a young child's guardian, a follow-up's
-    confirmed record of its offline diagnosis, per item, and for controlled substances online the Ryan Haight
-    basis) are 422 policy-violation."""
+def _screened_items(session: Session, doctor: User, consultation_id: str, items: list[dict],
+                    controlled_substance_basis: dict | None):
+    """The consultation, its patient, the policy, the item rows (unsaved) and the basis as stored,
+    once every refusal a draft meets has been checked."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.doctor_id != doctor.id:
         raise NotFound("No such consultation of yours.")
@@ -120,6 +119,25 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
     _refuse(controlled_substance_refusals(policy, drugs=[formulary.drugs[r.drug_id] for r in rows], basis=basis,
                                           today=utcnow().date()))
     patient = session.get(Patient, consultation.patient_id)
+    return consultation, patient, policy, rows, basis
+
+
+def screen(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
+           controlled_substance_basis: dict | None = None) -> dict:
+    """The safety findings a draft of these items would get, saving nothing: the doctor sees them
+    while writing (the same refusals and the same checks as create_draft)."""
+    consultation, patient, _, rows, _ = _screened_items(session, doctor, consultation_id, items,
+                                                        controlled_substance_basis)
+    return check_safety(session=session, patient=patient, items=rows, policy_name=consultation.policy)
+
+
+def create_draft(*, session: Session, doctor: User, consultation_id: str, items: list[dict],
+                 diagnosis: dict, controlled_substance_basis: dict | None = None) -> Prescription:
+    """A draft with its safety findings; the jurisdiction's refusals (a young child's guardian, a follow-up's
+    confirmed record of its offline diagnosis, per item, and for controlled substances online the Ryan Haight
+    basis) are 422 policy-violation."""
+    consultation, patient, policy, rows, basis = _screened_items(session, doctor, consultation_id, items,
+                                                                 controlled_substance_basis)
     prescription = Prescription(consultation_id=consultation.id, patient_id=patient.id,
                                 doctor_id=doctor.id, status="draft", policy=consultation.policy,
                                 diagnosis=diagnosis, ruleset_version=policy.ruleset_version,
@@ -226,3 +244,10 @@ def expire_due(*, session: Session, now: datetime | None = None) -> int:
         audit.record(session=session, actor_id=None, action=ConsultEvent.PRESCRIPTION_EXPIRED,
                      subject_type="prescription", subject_id=prescription.id, detail={})
     return len(due)
+
+
+def needs_second_factor(*, session: Session, prescription: Prescription) -> bool:
+    """Will signing ask for the code of the doctor's authenticator (the policy's rule, as sign applies it)?"""
+    formulary = get_formulary()
+    return requires_otp(get_policy(prescription.policy),
+                        drugs=[formulary.drugs[i.drug_id] for i in items_of(session=session, prescription=prescription)])

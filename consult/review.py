@@ -5,10 +5,11 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from consult import prescriptions
+from consult import patients, prescriptions
 from consult.models import Prescription, PrescriptionReview
 from consult.prescriptions import LIFECYCLE
-from consult.screening import SafetyCheckFailed, recheck
+from consult.profile import active_medication_profile
+from consult.screening import SafetyCheckFailed, patient_facts, recheck
 from core import audit
 from core.db import utcnow
 from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, ValidationFailed
@@ -103,3 +104,15 @@ def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_c
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"reason_code": reason_code})
     return prescription
+
+
+def worksheet(*, session: Session, pharmacist: User, prescription_id: str) -> dict:
+    """What the claimant reviews: the patient's facts the rules read, their active medication
+    profile, and the findings as the record gives them now. Reading the record is audited and
+    open only to the pharmacist holding the claim (consult.patients.read_record)."""
+    prescription = _as_claimant(session, pharmacist, prescription_id)
+    patient = patients.read_record(session=session, user=pharmacist, patient_id=prescription.patient_id)
+    medication = active_medication_profile(session=session, patient_id=patient.id, today=utcnow().date(),
+                                           exclude_prescription_id=prescription.id)
+    return {"facts": patient_facts(patient), "profile": medication,
+            "safety": recheck(session=session, prescription=prescription)}

@@ -95,7 +95,8 @@ def require_json_body():
     """A body is at most MAX_CONTENT_LENGTH bytes of JSON that parses, nests at most
     MAX_JSON_DEPTH levels and holds storable text.
 
-    The endpoints marked `_rxloop_raw_body` (the Stripe webhook) read their exact bytes.
+    The endpoints marked `_rxloop_raw_body` (the Stripe webhook) read their exact bytes; the
+    workbench's pages, marked `_rxloop_form_body`, take HTML forms, whose text is checked the same.
     """
     if request.method not in ("POST", "PUT", "PATCH") or not _has_body():
         return None
@@ -103,6 +104,8 @@ def require_json_body():
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     if getattr(view, "_rxloop_raw_body", False):
         return None
+    if getattr(view, "_rxloop_form_body", False):
+        return _refuse_unstorable_form()
     if not request.is_json:
         return problem(Problem.MALFORMED_REQUEST, "Send the body as application/json.")
     try:
@@ -118,6 +121,13 @@ def require_json_body():
     if kind == "too-deep":
         return problem(Problem.MALFORMED_REQUEST, TOO_DEEP)
     return problem(Problem.VALIDATION_ERROR, INVALID, errors={path or "_schema": [UNSTORABLE_TEXT]})
+
+
+def _refuse_unstorable_form():
+    for name, value in request.form.items(multi=True):
+        if not (is_storable(name) and is_storable(value)):
+            return problem(Problem.VALIDATION_ERROR, INVALID, errors={_readable(name): [UNSTORABLE_TEXT]})
+    return None
 
 
 def register(app) -> None:

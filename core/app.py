@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     _document_fhir_errors(api)
     _document_optional_bodies(api)
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
+    _register_workbench(app)
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
     admission.register(app)
@@ -111,6 +112,14 @@ def _blueprints():
     from shop.api import blueprints as shop_blueprints
 
     return [operations, identity, *consult_blueprints, *shop_blueprints]
+
+
+def _register_workbench(app: Flask) -> None:
+    # The pharmacists', doctors' and patients' pages (web/): plain Flask blueprints, outside the
+    # OpenAPI document, over the same service functions.
+    from web import init_app as init_workbench
+
+    init_workbench(app)
 
 
 def _register_unit_of_work(app: Flask) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RELAXED_COOKIE_ENVS = ("development", "test")  # the only places a session cookie may go without Secure
 
 
 def _int(env, name, default):
@@ -65,6 +66,13 @@ def from_environment(env=None) -> dict:
         # Off only to measure what the audit log costs (the bench runs RXLOOP_ENV=bench for
         # that); refused in production.
         "AUDIT_ENABLED": env.get("AUDIT_ENABLED", "1") not in ("0", "false", ""),
+        # The workbench's session cookie (web/): HttpOnly and SameSite=Lax always; Secure except
+        # in development and tests, which may run on plain http (refused elsewhere).
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0" if env.get("RXLOOP_ENV", "development")
+                                         in RELAXED_COOKIE_ENVS else "1") not in ("0", "false", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": _int(env, "TOKEN_TTL_SECONDS", 3600),
     }
 
 
@@ -82,5 +90,7 @@ def validate(config: dict) -> None:
             raise ConfigError("AUDIT_SIGNING_KEY must be set in production (an Ed25519 private key)")
         if not config["AUDIT_ENABLED"]:
             raise ConfigError("the audit log cannot be turned off in production")
+    if not config.get("SESSION_COOKIE_SECURE", True) and config["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS:
+        raise ConfigError("the session cookie must be Secure outside development and tests")
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

@@ -1,11 +1,12 @@
-"""Messages in the client's language: English by default, Chinese for `Accept-Language: zh-CN`.
+"""Messages in the client's language: English by default, Chinese for `Accept-Language: zh-CN`
+(or when chosen on the workbench's pages).
 
 Every user-facing string is marked with `_()` (translated now) or `_l()` (translated when it is
 rendered, for strings built at import time). Catalogues live in core/translations/ and are
 compiled at install. Rule ids, codes and slugs are never translated.
 """
 
-from flask import has_request_context, request
+from flask import has_request_context, request, session
 from flask_babel import Babel, gettext, lazy_gettext
 
 LANGUAGES = ("en", "zh")  # the first is the default
@@ -17,6 +18,10 @@ _l = lazy_gettext
 def select_locale() -> str:
     if not has_request_context():
         return LANGUAGES[0]
+    # Picked on the workbench's pages (web/) and kept in its session cookie; API calls carry none.
+    chosen = session.get("lang") if request.cookies else None
+    if chosen in LANGUAGES:
+        return chosen
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 

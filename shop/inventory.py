@@ -125,16 +125,27 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
         raise NotFound("No such lot.")
     if not lot.recalled:
         lot.recalled, lot.recalled_at, lot.recall_reason = True, utcnow(), reason
-    holders = session.execute(
-        select(Order, LotAllocation.status, LotAllocation.quantity)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
-        .where(LotAllocation.lot_id == lot.id, LotAllocation.status != "released")
-        .order_by(Order.created_at)).all()
+    holders = holders_of(session=session, lot_id=lot.id)
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECALLED,
                  subject_type="lot", subject_id=lot.id,
                  detail={"orders_flagged": len(holders)})
     return lot, holders
+
+
+def holders_of(*, session: Session, lot_id: str) -> list:
+    """Every (order, allocation status, quantity) holding packs of the lot or having received them."""
+    return session.execute(
+        select(Order, LotAllocation.status, LotAllocation.quantity)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(LotAllocation, LotAllocation.order_line_id == OrderLine.id)
+        .where(LotAllocation.lot_id == lot_id, LotAllocation.status != "released")
+        .order_by(Order.created_at)).all()
+
+
+def find_by_number(*, session: Session, lot_number: str) -> list[InventoryLot]:
+    """The lots received under this number (one per product at most), for a recall look-up."""
+    return list(session.scalars(select(InventoryLot).where(InventoryLot.lot_number == lot_number.strip())
+                                .order_by(InventoryLot.received_at, InventoryLot.id)))
 
 
 def swap_ineligible(*, session: Session, lines: list[OrderLine]) -> bool:
