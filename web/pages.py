@@ -45,7 +45,7 @@ def page(*roles: str):
             user = signed_in_user()
             if user is None:
                 return redirect(url_for("web.sign_in", next=request.path))
-            g.user = user
+            g.user, g.user_id = user, user.id
             if roles and user.role not in roles:
                 return render_template("refused.html", title=_("Not for your role"),
                                        detail=_("This page is for another role."), errors=None), 403

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from consult.models import Prescription
 from core.config import ConfigError, from_environment, validate
 from shop.models import InventoryLot, Order
-from tests.factories.consult import consultation_in_progress, item, signed_prescription
+from tests.factories.consult import PRIOR_DIAGNOSIS_EVIDENCE, consultation_in_progress, item, signed_prescription
 from tests.factories.identity import make_user
 from tests.factories.shop import make_product
 from tests.web.conftest import PageClient, text
@@ -122,18 +122,18 @@ def test_chinese_is_chosen_on_the_page_and_kept_for_the_session(sign_in_as):
 # ---- the pharmacist -----------------------------------------------------------------------
 
 def test_the_review_queue_lists_the_longest_waiting_first_with_its_findings(session, sign_in_as, time_machine):
-    pharmacist = sign_in_as("pharmacist")
     patient, _ = make_user(session, role="patient")
     doctor, _ = make_user(session, role="doctor")
-    time_machine.move_to("2026-12-07 08:00Z")
+    time_machine.move_to("2026-12-07 08:00Z", tick=False)
     older = signed_prescription(session, patient, doctor)
-    time_machine.move_to("2026-12-07 09:30Z")
-    newer = signed_prescription(session, patient, doctor, items=[item("ibuprofen-400mg-tab", dose=400,
-                                                                      frequency_per_day=3, quantity=21)],
-                                override_reason="Known to tolerate it.")
-    page = text(pharmacist.get("/pharmacy/review"))
+    time_machine.move_to("2026-12-07 08:45Z", tick=False)
+    newer = signed_prescription(session, patient, doctor, override_reason="A second course, on purpose.")
+    time_machine.move_to("2026-12-07 09:00Z", tick=False)
+    page = text(sign_in_as("pharmacist").get("/pharmacy/review"))
     assert page.index(older.id) < page.index(newer.id)
-    assert "1 h 30 min" in page  # the older one has waited since 08:00
+    assert "1 h 00 min" in page and "15 min" in page
+    warnings = len(newer.safety["warnings"])
+    assert warnings > 0 and f"{warnings} · " in page  # the newer one's (duplicate therapy), counted
 
 
 def test_a_claimed_prescription_shows_the_patient_s_facts_profile_and_findings(session, sign_in_as):
@@ -241,8 +241,10 @@ def test_the_doctor_accepts_a_waiting_consultation_from_the_inbox(session, sign_
     from consult import consultations
     doctor = sign_in_as("doctor")
     patient, _ = make_user(session, role="patient")
-    waiting = consultations.create(session=session, user=patient, chief_complaint="Sore throat", symptoms=[],
-                                   is_follow_up=False)
+    waiting = consultations.create(session=session, user=patient, chief_complaint="Follow-up of known condition",
+                                   symptoms=["cough"], is_follow_up=True,
+                                   prior_diagnosis={"code": "J02.9", "display": "Acute pharyngitis"},
+                                   prior_diagnosis_evidence=PRIOR_DIAGNOSIS_EVIDENCE)
     session.commit()
     assert waiting.id in text(doctor.get("/clinic/consultations"))
     doctor.get(f"/clinic/consultations/{waiting.id}")
