@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.app import create_app
 from core.config import PROJECT_ROOT
@@ -37,6 +37,11 @@ def browser_missing() -> str | None:
     return None
 
 
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # the app's own access log says it already
+        pass
+
+
 class LiveServer:
     def __init__(self, database_file: Path):
         self.app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{database_file}",
@@ -45,7 +50,7 @@ class LiveServer:
             upgrade()
             with unit_of_work(self.app) as session:
                 ensure_formulary(session)
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-rxloop", daemon=True)
 

@@ -3,13 +3,19 @@ approves and dispenses; CSRF refusal; a patient kept off staff pages; the review
 Each page is photographed into test-output/screenshots/ for a reviewer."""
 
 import itertools
+import os
 
 import pytest
 from sqlalchemy import update
 
 from tests.web.live import SCREENSHOTS, LiveServer, browser_missing, new_browser
 
-pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=f"no browser: {browser_missing()}")
+pytestmark = [
+    pytest.mark.skipif(browser_missing() is not None, reason=f"no browser: {browser_missing()}"),
+    # The live server runs on an SQLite file of its own whatever DATABASE_URL says: once is enough.
+    pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                       reason="the browser tests run in the SQLite pass (their live server has its own SQLite file)"),
+]
 
 WAIT_SECONDS = 10  # the longest a page may take to answer here (two cores shared by many)
 _accounts = itertools.count(1)
