@@ -5,6 +5,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from consult import consultations, drugs, prescriptions
 from consult.models import Consultation
 from consult.presentation import describe_prescriptions
+from consult.policy import BASIS_KINDS
 from consult.schemas import DOSE_UNITS, MessageInSchema, PrescriptionDraftSchema, SignSchema
 from core.db import current_session
 from core.i18n import _
@@ -86,7 +87,7 @@ def _formulary():
 
 def _prescribe_page(consultation, *, values=None, safety=None, status=200):
     values = values or {}
-    return render_template("clinic/prescribe.html", c=consultation, drugs=_formulary(), units=DOSE_UNITS,
+    return render_template("clinic/prescribe.html", c=consultation, drugs=_formulary(), units=DOSE_UNITS, basis_kinds=BASIS_KINDS,
                            rows=row_count(values) if values else ITEM_ROWS, values=values,
                            safety=safety), status
 
@@ -105,7 +106,9 @@ def check(consultation_id):
     does its Check button without JavaScript)."""
     session = current_session()
     consultation = consultations.get(session=session, user=g.user, consultation_id=consultation_id)
-    body = load(PrescriptionDraftSchema(only=("items",)), {"items": prescription_draft(request.form)["items"]})
+    drafted = prescription_draft(request.form)
+    body = load(PrescriptionDraftSchema(only=("items", "controlled_substance_basis")),
+                {k: v for k, v in drafted.items() if k != "diagnosis"})
     safety = prescriptions.screen(session=session, doctor=g.user, consultation_id=consultation_id, **body)
     return _prescribe_page(consultation, values=request.form, safety=safety)
 

@@ -65,8 +65,16 @@ def row_count(values) -> int:
         return ITEM_ROWS
 
 
+BASIS_FIELDS = ("kind", "evaluated_on", "exception", "covering_for")
+
+
 def prescription_draft(form: MultiDict) -> dict:
-    """The body the API's draft endpoint takes, from the prescription form."""
-    return {"items": prescription_items(form),
+    """The body the API's draft endpoint takes, from the prescription form (the controlled-substance
+    basis only when a kind is chosen)."""
+    body = {"items": prescription_items(form),
             "diagnosis": {"code": form.get("diagnosis_code", "").strip(),
                           "display": form.get("diagnosis_display", "").strip()}}
+    basis = {name: form[f"basis_{name}"].strip() for name in BASIS_FIELDS if form.get(f"basis_{name}", "").strip()}
+    if basis.get("kind"):
+        body["controlled_substance_basis"] = basis
+    return body

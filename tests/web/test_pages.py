@@ -330,3 +330,38 @@ def test_another_patient_s_order_is_not_listed(session, sign_in_as):
     other, _ = make_user(session, role="patient")
     paid_order(session, other, make_product(session))
     assert "You have no orders." in text(patient.get("/my/orders"))
+
+
+def test_a_controlled_drug_under_us_rules_asks_the_doctor_for_the_authenticator_code(session, sign_in_as,
+                                                                                      us_policy):
+    secret = pyotp.random_base32()
+    doctor = sign_in_as("doctor")
+    with_totp = session.merge(doctor.user)
+    with_totp.totp_secret, with_totp.totp_confirmed = secret, True
+    session.commit()
+    doctor = PageClient(doctor.flask, with_totp)
+    doctor.sign_in(with_totp.email, otp=pyotp.TOTP(secret).now())
+    patient, _ = make_user(session, role="patient")
+    consultation = consultation_in_progress(session, patient, with_totp)
+    doctor.get(f"/clinic/consultations/{consultation.id}/prescribe")
+    drafted = doctor.submit(f"/clinic/consultations/{consultation.id}/prescribe", {
+        "diagnosis_code": "R52", "diagnosis_display": "Pain", "basis_kind": "in_person_evaluation",
+        "basis_evaluated_on": "2026-03-02",
+        **_item_form(0, "codeine-30mg-tab", 30, 12, frequency_per_day=4, days_supply=3)})
+    assert drafted.status_code == 302
+    prescription_id = drafted.location.rsplit("/", 1)[1]
+    assert 'id="otp"' in text(doctor.get(drafted.location))
+    refused = doctor.submit(f"/clinic/prescriptions/{prescription_id}/sign")
+    assert refused.status_code == 422 and "authenticator" in text(refused)
+    doctor.get(drafted.location)
+    signed = doctor.submit(f"/clinic/prescriptions/{prescription_id}/sign", {"otp": pyotp.TOTP(secret).now()})
+    assert signed.status_code == 302
+    session.expire_all()
+    assert session.get(Prescription, prescription_id).status == "pending_review"
+
+
+def test_a_form_field_with_a_nul_is_refused_before_any_view(sign_in_as):
+    doctor = sign_in_as("doctor")
+    doctor.get("/clinic/consultations")
+    response = doctor.submit("/language", {"lang": "zh\x00"})
+    assert response.status_code == 422
