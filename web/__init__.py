@@ -4,6 +4,8 @@ functions as the API (no rule of its own)."""
 from web import clinic, mine, pharmacy, signin
 from web.pages import csrf, money, number, template_globals, when
 
+BLUEPRINTS = (signin.bp, pharmacy.bp, clinic.bp, mine.bp)
+
 
 def init_app(app) -> None:
     """Called by the composition root (core/app.py)."""
@@ -13,5 +15,5 @@ def init_app(app) -> None:
     app.context_processor(template_globals)
     for name, function in (("number", number), ("money", money), ("when", when)):
         app.add_template_filter(function, name)
-    for blueprint in (signin.bp, pharmacy.bp, clinic.bp, mine.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -24,7 +24,25 @@ def blueprint(name: str, url_prefix: str | None = None, **kwargs) -> Blueprint:
     pages.before_request(csrf.protect)
     pages.register_error_handler(CSRFError, _csrf_refused)
     pages.register_error_handler(DomainError, _refused)
+    pages.after_request(_page_headers)
     return pages
+
+
+# Pages show patient data: kept out of shared caches and frames (a framed Approve button could be
+# clicked by another site), and run only this site's own script and styles.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+
+
+def _page_headers(response):
+    for name, value in PAGE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def signed_in_user():

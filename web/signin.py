@@ -55,7 +55,8 @@ def sign_in():
 def _safe_next() -> str | None:
     """Back to the page that asked for sign-in: a path on this site only."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else None
+    # Not `//host` nor `/\host`, which browsers read as another site.
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else None
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -1,9 +1,12 @@
 """The OpenAPI 3.1 document is generated from the schemas and covers every endpoint."""
 
 from tests.core.test_access import endpoints
+from web import BLUEPRINTS as WORKBENCH
 
-# Pages for people, not the JSON API: the problem types' documentation (tests/core/test_problem_pages.py).
+# Pages for people, not the JSON API: the problem types' documentation (tests/core/test_problem_pages.py)
+# and the workbench (tests/web).
 PAGES = {"problems.index", "problems.page"}
+WORKBENCH_PAGES = {blueprint.name for blueprint in WORKBENCH}
 
 
 def test_the_spec_is_openapi_3_1_with_bearer_auth(client):
@@ -18,7 +21,7 @@ def test_every_endpoint_is_in_the_spec(app, client):
     import re
 
     for rule, method, _ in endpoints(app):
-        if rule.endpoint in PAGES:
+        if rule.endpoint in PAGES or rule.endpoint.partition(".")[0] in WORKBENCH_PAGES:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         assert method.lower() in paths.get(path, {}), f"{method} {path}"

@@ -365,3 +365,20 @@ def test_a_form_field_with_a_nul_is_refused_before_any_view(sign_in_as):
     doctor.get("/clinic/consultations")
     response = doctor.submit("/language", {"lang": "zh\x00"})
     assert response.status_code == 422
+
+
+def test_sign_in_returns_only_to_a_page_of_this_site(app, session, pages):
+    with app.test_request_context():
+        user, _ = make_user(session, role="pharmacist")
+    for target, landing in [("/pharmacy/orders", "/pharmacy/orders"), ("//evil.test/x", "/pharmacy/review"),
+                            ("/\\evil.test", "/pharmacy/review"), ("https://evil.test/", "/pharmacy/review")]:
+        pages.get("/sign-in")
+        response = pages.submit(f"/sign-in?next={target}", {"email": user.email, "password": "correct horse battery"})
+        assert response.location == landing, target
+        pages.token = None
+
+
+def test_pages_are_neither_cached_nor_framed(sign_in_as):
+    response = sign_in_as("pharmacist").get("/pharmacy/review")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
