@@ -93,8 +93,9 @@ def new_browser():
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='rxloop-chromium-')}")  # a fresh profile
+    profile = tempfile.mkdtemp(prefix="rxloop-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")  # a fresh profile: no state from any earlier run
     options.add_argument("--lang=en-US")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
-    return driver
+    return driver, profile

@@ -4,6 +4,7 @@ Each page is photographed into test-output/screenshots/ for a reviewer."""
 
 import itertools
 import os
+import shutil
 
 import pytest
 from sqlalchemy import update
@@ -29,9 +30,10 @@ def live(tmp_path_factory):
 
 @pytest.fixture
 def browser():
-    driver = new_browser()
+    driver, profile = new_browser()
     yield driver
     driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
