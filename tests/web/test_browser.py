@@ -208,6 +208,8 @@ def test_a_doctor_signs_a_pharmacist_approves_and_dispenses_through_the_pages(li
         wait_for(browser, "h1")
         shoot(f"patient-{page}")
     assert "SF1234567890" in browser.page_source
+    click_and_wait(browser, "button[name=lang][value=zh]", "html[lang=zh-CN]")  # the same page, in Chinese
+    shoot("patient-orders-zh")
 
 
 def test_a_form_whose_csrf_token_was_tampered_with_is_refused(live, browser, shoot):
