@@ -20,7 +20,7 @@ def blueprint(name: str, url_prefix: str | None = None, **kwargs) -> Blueprint:
     """A blueprint of pages: forms checked for their CSRF token, refusals shown as pages."""
     pages = Blueprint(name, __name__, url_prefix=url_prefix, template_folder="templates", **kwargs)
     # CSRF is checked here, for the pages only: the JSON API authenticates with bearer tokens,
-    # which a browser never sends on its own (WTF_CSRF_CHECK_DEFAULT is off in core/app.py).
+    # which a browser never sends on its own (WTF_CSRF_CHECK_DEFAULT is off: web/__init__.py).
     pages.before_request(csrf.protect)
     pages.register_error_handler(CSRFError, _csrf_refused)
     pages.register_error_handler(DomainError, _refused)
@@ -61,8 +61,8 @@ def page(*roles: str):
         @wraps(func)
         def guarded(*args, **kwargs):
             user = signed_in_user()
-            if user is None:
-                return redirect(url_for("web.sign_in", next=request.path))
+            if user is None:  # back here after signing in, if here is a page to look at
+                return redirect(url_for("web.sign_in", next=request.path if request.method == "GET" else None))
             g.user, g.user_id = user, user.id
             if roles and user.role not in roles:
                 return render_template("refused.html", title=_("Not for your role"),
