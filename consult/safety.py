@@ -36,7 +36,6 @@ from consult.safety_facts import (
     QUANTITY_TOLERANCE,
     WARNING,
     WEEKLY_DOSES_TOO_MANY,
-    WEIGHT_REQUIRED_UNDER_YEARS,
     Allergy,
     Finding,
     Item,
@@ -185,31 +184,39 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
 
 # ---- HD: daily dose, per ingredient ------------------------------------------------------
 
-def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | None):
-    """(mg a day, what it is) for this patient, ("weight", …) when a weight is needed, or None."""
+# What stands in for a limit that cannot be computed for this patient (see _limit_mg).
+WEIGHT, CHILD_WEIGHT, CHILD_UNVERIFIABLE = "weight", "child-weight", "child-unverifiable"
+
+
+def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | None,
+              adult_dose_from_years: int | None = None):
+    """The limit that applies to this patient: (mg a day, what it is), or (kind, what it is) when it
+    cannot be computed, or None when there is none.
+
+    Kinds: WEIGHT (an adult per-kg limit, no weight), CHILD_WEIGHT (a child's per-kg limit, no weight),
+    CHILD_UNVERIFIABLE (a child, and no limit for children). A child's dose is checked only against a
+    child maximum (capped by the adult one), or against the adult maximum from the age the source gives
+    children the adult dose: never against the adult maximum alone.
+    """
     if adult is None:
         return None
     years = None if months is None else months // 12
-    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
+    if years is not None and years < ADULT_YEARS and not (adult_dose_from_years and years >= adult_dose_from_years):
+        if child is None:
+            return (CHILD_UNVERIFIABLE, f"adult maximum {adult}")
+        if child.per_kg and weight_kg is None:
+            return (CHILD_WEIGHT, f"child maximum {child}")
+        weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
+        limits = [(child.mg_per_day(weight_kg), f"child maximum {child}{weight}")]
+        if not (adult.per_kg and weight_kg is None):
+            limits.append((adult.mg_per_day(weight_kg), f"adult maximum {adult}"))
+        return min(limits, key=lambda limit: limit[0])
     if adult.per_kg and weight_kg is None:
-        return ("weight", f"adult maximum {adult}")
+        return (WEIGHT, f"adult maximum {adult}")
+    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
     if elderly and years is not None and years >= elderly.from_age_years:
         limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
-    if child and years is not None and years < ADULT_YEARS:
-        if child.per_kg and weight_kg is None:
-            if years < WEIGHT_REQUIRED_UNDER_YEARS:
-                return ("weight", f"child maximum {child}")
-        else:
-            weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
-            limits.append((child.mg_per_day(weight_kg), f"child maximum {child}{weight}"))
     return min(limits, key=lambda limit: limit[0])
-
-
-def _child_unverifiable(drug: FormularyDrug, months: int | None) -> bool:
-    """A child's dose of a drug whose sources give no child maximum and no minimum age: the adult
-    maximum says nothing about a child, so the dose cannot be checked."""
-    return (months is not None and months // 12 < ADULT_YEARS and drug.max_daily_dose_adult is not None
-            and drug.max_daily_dose_child is None and drug.min_age is None)
 
 
 def _amount(mg: Decimal, weekly: bool) -> str:
@@ -274,56 +281,60 @@ def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], a
             if ingredient in new_by_ingredient:
                 totals[ingredient] += mg
                 on_profile[ingredient] = on_profile.get(ingredient, Decimal(0)) + mg
-    unverifiable = set()
-    for drugs in new_by_ingredient.values():
-        for drug in drugs:
-            if _child_unverifiable(drug, months) and drug.id not in unverifiable:
-                unverifiable.add(drug.id)
-                findings.append(Finding(
-                    "HD", BLOCKING, (drug.id,),
-                    f"{drug.generic_name}: cannot verify the dose for a child: its sources give no child maximum "
-                    "and no minimum age, and the adult maximum does not apply to children.",
-                    "HD.child-dose-unverifiable", f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
     for ingredient, drugs in new_by_ingredient.items():
         findings += _ingredient_dose(formulary, ingredient, drugs, totals[ingredient], on_profile.get(ingredient),
-                                     months, weight, unverifiable)
+                                     months, weight)
     return findings
 
 
-def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, weight, unverifiable):
+def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, weight):
     """The total of one ingredient against the strictest limit that applies: those of the new products
     naming it first (their own limit is of that ingredient) and the ingredient's own limits."""
-    candidates = []  # (limit or "weight", what, weekly, source)
+    candidates = []  # (limit or a kind, what, weekly, source)
     for drug in drugs:
-        if drug.ingredients[0] != ingredient or drug.id in unverifiable:
+        if drug.ingredients[0] != ingredient:
             continue
         limit = _limit_mg(drug.max_daily_dose_adult, drug.max_daily_dose_child, drug.max_daily_dose_elderly,
-                          months, weight)
+                          months, weight, drug.adult_dose_from_years)
         if limit is not None:
             candidates.append((*limit, drug.max_daily_dose_adult.period == "week",
                                f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
     own = formulary.ingredient_limits.get(ingredient)
     if own is not None:
-        limit = _limit_mg(own.adult, own.child, None, months, weight)
+        ages = [d.adult_dose_from_years for d in drugs]
+        limit = _limit_mg(own.adult, own.child, None, months, weight, None if None in ages else max(ages))
         if limit is not None:
             candidates.append((*limit, own.adult.period == "week",
                                f"drugs.yaml {formulary.version} ingredient_limits #{ingredient}: {own.source}"))
     ids = tuple(d.id for d in drugs)
+    name = _name(ingredient, drugs)
     findings = []
-    needs_weight = [c for c in candidates if c[0] == "weight"]
-    if needs_weight:
-        _, what, _, source = needs_weight[0]
+    kinds = {c[0]: c for c in reversed(candidates) if isinstance(c[0], str)}  # the first of each kind
+    numeric = [c for c in candidates if not isinstance(c[0], str)]
+    if WEIGHT in kinds:
+        _, what, _, source = kinds[WEIGHT]
         findings.append(Finding("HD", WARNING, ids,
-                                f"{_name(ingredient, drugs)}: the {what} depends on body weight, which is not "
+                                f"{name}: the {what} depends on body weight, which is not "
                                 "recorded; record the weight to check the dose.", "HD.weight-needed", source))
-    numeric = [c for c in candidates if c[0] != "weight"]
+    if CHILD_WEIGHT in kinds:
+        _, what, _, source = kinds[CHILD_WEIGHT]
+        findings.append(Finding("HD", BLOCKING, ids,
+                                f"{name}: cannot verify the dose for a child: the {what} depends on body weight, "
+                                "which is not recorded, and the adult maximum does not apply to children. Record "
+                                "the weight.", "HD.child-weight-needed", source))
+    elif CHILD_UNVERIFIABLE in kinds and not numeric:
+        _, _, _, source = kinds[CHILD_UNVERIFIABLE]
+        findings.append(Finding("HD", BLOCKING, ids,
+                                f"{name}: cannot verify the dose for a child: its sources give no child maximum "
+                                "for this age, and the adult maximum does not apply to children.",
+                                "HD.child-dose-unverifiable", source))
     if numeric:
         limit, what, weekly, source = min(numeric, key=lambda c: c[0])
         if total > limit:
             profile = (f", {_amount(from_profile, weekly)} of it from the active medication profile"
                        if from_profile else "")
             findings.append(Finding("HD", WARNING, ids,
-                                    f"{_name(ingredient, drugs)}: {_amount(total, weekly)}{profile} is above the "
+                                    f"{name}: {_amount(total, weekly)}{profile} is above the "
                                     f"{what} ({_amount(limit, weekly)}).", "HD.above-maximum", source))
     return findings
 

@@ -47,7 +47,7 @@ DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_un
                "pregnancy", "allergy_groups", "sources")
 OPTIONAL_DRUG_FIELDS = ("ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
                         "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note", "teratogen",
-                        "anticholinergic_burden")
+                        "anticholinergic_burden", "adult_dose_from_years")
 REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
 
 
@@ -224,13 +224,17 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         check.that(isinstance(teratogen, dict) and set(teratogen) == {"harm", "source"},
                    "teratogen needs the harm and a source")
         teratogen = Teratogen(check.text(teratogen, "harm"), check.source(teratogen["source"], "teratogen source"))
+    adult_from = row.get("adult_dose_from_years")
+    check.that(adult_from is None or (isinstance(adult_from, int) and not isinstance(adult_from, bool)
+                                      and 1 <= adult_from < 18),
+               "adult_dose_from_years must be an age in years under 18")
     acb = row.get("anticholinergic_burden", 0)
     check.that(acb in (0, 1, 2, 3) and not isinstance(acb, bool), "anticholinergic_burden must be 1, 2 or 3")
 
     sources = row["sources"]
     check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
     absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) + (("acb",) if acb else ())
-              if fact not in sources]
+              + (("child",) if adult_from else ()) if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
     return FormularyDrug(
         id=row["id"], generic_name=generic, ingredients=ingredients, amounts=amounts,
@@ -244,7 +248,7 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         older_adults=check.older_adults(older) if older is not None else None, pregnancy=row["pregnancy"],
         pregnancy_note=row.get("pregnancy_note"), allergy_groups=check.strings(row, "allergy_groups"),
         sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())),
-        teratogen=teratogen, anticholinergic_burden=acb)
+        teratogen=teratogen, anticholinergic_burden=acb, adult_dose_from_years=adult_from)
 
 
 def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:

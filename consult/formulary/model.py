@@ -112,6 +112,9 @@ class FormularyDrug:
     sources: tuple[tuple[str, str], ...]  # (fact, source)
     teratogen: Teratogen | None = None
     anticholinergic_burden: int = 0  # the drug's score on the Anticholinergic Cognitive Burden scale (0–3)
+    # The age from which the drug's source gives children the adult dose ("adults and children 12
+    # years and over"); below it, and for a drug without it, only a child maximum checks a child's dose.
+    adult_dose_from_years: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
