@@ -172,11 +172,15 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
                                         f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
                                         f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
                                         source))
-            elif result is None and (not ancestry or ancestry & rule.ancestries):
-                why = ("the patient's ancestry is not recorded" if not ancestry
-                       else "the patient's recorded ancestry is one where it is common")
+            elif result is None and ancestry & rule.ancestries:
                 findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name}: no {rule.allele} result on record and {why} "
-                                        f"({rule.harm}). {rule.advice_untested}", "TN.genotype-needed", source))
+                                        f"{drug.generic_name}: no {rule.allele} result on record and the patient's "
+                                        f"recorded ancestry is one where it is common ({rule.harm}). "
+                                        f"{rule.advice_untested}", "TN.genotype-needed", source))
+            elif result is None and not ancestry and rule.screen == "ancestry-at-risk":
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name}: the patient's ancestry is not recorded and there is no "
+                                        f"{rule.allele} result, so whether to test before starting cannot be decided "
+                                        f"({rule.harm} in carriers). Record the ancestry, or the result. "
+                                        f"{rule.advice_untested}", "TN.ancestry-unknown", source))
     return findings
-

@@ -37,6 +37,8 @@ LIMIT_UNITS = ("mg", "g", "mcg", "mg/kg", "mcg/kg")
 # The ancestries a patient record may name (consult.schemas offers the same list).
 ANCESTRIES = ("east-asian", "southeast-asian", "south-asian", "african", "european", "hispanic-latino",
               "middle-eastern-north-african", "indigenous-american", "pacific-islander", "other")
+# What a genotype rule's source asks: screen patients of the listed ancestries, or only consider it.
+GENOTYPE_SCREENING = ("ancestry-at-risk", "consider")
 ALLELE = re.compile(r"^HLA-[A-Z]+\*[0-9]{2}:[0-9]{2}$")  # e.g. HLA-B*15:02
 ICD10_PREFIX = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
 ATC_CODE = re.compile(r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$")  # WHO ATC level 5, e.g. J01CA04
@@ -509,12 +511,15 @@ def _load_disease_rules(data: dict, tokens, references: dict):
                                check.source(row.get("source"), "source")))
     genotypes = []
     for check, row in _rows(data, DISEASE_FILE, "genotypes",
-                            {"drugs", "allele", "ancestries", "harm", "untested", "positive", "source"}, references):
+                            {"drugs", "allele", "ancestries", "screen", "harm", "untested", "positive", "source"},
+                            references):
         check.that(isinstance(row.get("allele"), str) and ALLELE.match(row["allele"]),
                    "allele must be written like HLA-B*15:02")
         ancestries = check.strings(row, "ancestries")
         check.that(ancestries and set(ancestries) <= set(ANCESTRIES), f"ancestries must be among {', '.join(ANCESTRIES)}")
+        check.that(row.get("screen") in GENOTYPE_SCREENING, f"screen must be one of {', '.join(GENOTYPE_SCREENING)}")
         genotypes.append(GenotypeRule(row["id"], _drug_ids(check, row, tokens), row["allele"], frozenset(ancestries),
+                                      row["screen"],
                                       check.text(row, "harm"), check.text(row, "untested"),
                                       check.text(row, "positive"), check.source(row.get("source"), "source")))
     return tuple(weeks), tuple(conditions), tuple(renal), tuple(genotypes)

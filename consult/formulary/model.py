@@ -263,12 +263,17 @@ class RenalRule:
 
 @dataclass(frozen=True)
 class GenotypeRule:
-    """An allele to test for before a drug, in patients of the ancestries where it is common."""
+    """An allele to test for before a drug, in patients of the ancestries where it is common.
+
+    `screen`: "ancestry-at-risk" when the source asks to screen patients of those ancestries (an
+    unrecorded ancestry is then a prompt of its own), "consider" when it asks for no screening (only a
+    recorded ancestry at risk prompts)."""
 
     id: str
     drug_ids: frozenset[str]
     allele: str
     ancestries: frozenset[str]
+    screen: str
     harm: str
     advice_untested: str
     advice_positive: str
