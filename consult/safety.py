@@ -452,7 +452,7 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
     others = active + current
     findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
                 + _patterns(formulary, new, others) + _allergies(formulary, patient, new)
-                + pregnancy_findings(formulary, patient, new, months, today) + age_findings(formulary, new, months)
+                + pregnancy_findings(formulary, patient, new, months, today, policy.name) + age_findings(formulary, new, months)
                 + condition_findings(formulary, patient, new) + renal_findings(formulary, patient, new, today)
                 + genotype_findings(formulary, patient, new)
                 + _doses(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)

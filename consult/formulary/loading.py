@@ -26,6 +26,9 @@ US_SCHEDULES = ("II", "III", "IV", "V")
 CN_SPECIAL_CLASSES = ("narcotic", "psychotropic-1", "psychotropic-2", "medical-toxic", "radioactive",
                       "precursor-chemical")
 PREGNANCY = ("contraindicated", "caution", "none")
+# The jurisdictions whose rule set (consult.policy) a drug's pregnancy category may differ under, when
+# their labels disagree (the FDA lifted statins' contraindication in 2021; the Chinese labels keep it).
+JURISDICTIONS = ("cn", "us")
 INTERACTION_SEVERITIES = ("contraindicated", "major", "moderate")
 FINDING_SEVERITIES = ("blocking", "warning")
 FORMS = ("tablet", "capsule", "modified-release tablet", "modified-release capsule", "gastro-resistant tablet",
@@ -49,7 +52,7 @@ DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_un
                "pregnancy", "allergy_groups", "sources")
 OPTIONAL_DRUG_FIELDS = ("ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
                         "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note", "teratogen",
-                        "anticholinergic_burden", "adult_dose_from_years")
+                        "anticholinergic_burden", "adult_dose_from_years", "pregnancy_by_policy")
 REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
 
 
@@ -226,6 +229,10 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         check.that(isinstance(teratogen, dict) and set(teratogen) == {"harm", "source"},
                    "teratogen needs the harm and a source")
         teratogen = Teratogen(check.text(teratogen, "harm"), check.source(teratogen["source"], "teratogen source"))
+    by_policy = row.get("pregnancy_by_policy") or {}
+    check.that(isinstance(by_policy, dict) and set(by_policy) <= set(JURISDICTIONS)
+               and set(by_policy.values()) <= set(PREGNANCY),
+               f"pregnancy_by_policy must map {'/'.join(JURISDICTIONS)} to a pregnancy category")
     adult_from = row.get("adult_dose_from_years")
     check.that(adult_from is None or (isinstance(adult_from, int) and not isinstance(adult_from, bool)
                                       and 1 <= adult_from < 18),
@@ -236,7 +243,8 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
     sources = row["sources"]
     check.that(isinstance(sources, dict), "sources must be a mapping of fact → reference")
     absent = [fact for fact in REQUIRED_SOURCES + (("age",) if min_age else ()) + (("acb",) if acb else ())
-              + (("child",) if adult_from else ()) if fact not in sources]
+              + (("child",) if adult_from else ()) + tuple(f"pregnancy-{p}" for p in sorted(by_policy))
+              if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
     return FormularyDrug(
         id=row["id"], generic_name=generic, ingredients=ingredients, amounts=amounts,
@@ -250,7 +258,8 @@ def _drug(check: _Row, row: dict) -> FormularyDrug:
         older_adults=check.older_adults(older) if older is not None else None, pregnancy=row["pregnancy"],
         pregnancy_note=row.get("pregnancy_note"), allergy_groups=check.strings(row, "allergy_groups"),
         sources=tuple((fact, check.source(text, f"source for {fact}")) for fact, text in sorted(sources.items())),
-        teratogen=teratogen, anticholinergic_burden=acb, adult_dose_from_years=adult_from)
+        teratogen=teratogen, anticholinergic_burden=acb, adult_dose_from_years=adult_from,
+        pregnancy_by_policy=tuple(sorted(by_policy.items())))
 
 
 def _load_drugs(data: dict, references: dict) -> dict[str, FormularyDrug]:

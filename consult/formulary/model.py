@@ -115,6 +115,12 @@ class FormularyDrug:
     # The age from which the drug's source gives children the adult dose ("adults and children 12
     # years and over"); below it, and for a drug without it, only a child maximum checks a child's dose.
     adult_dose_from_years: int | None = None
+    pregnancy_by_policy: tuple[tuple[str, str], ...] = ()  # (jurisdiction, category) where its labels differ
+
+    def pregnancy_under(self, policy_name: str | None) -> tuple[str, str]:
+        """(pregnancy category, its source fact) under a jurisdiction's rule set."""
+        category = dict(self.pregnancy_by_policy).get(policy_name)
+        return (category, f"pregnancy-{policy_name}") if category else (self.pregnancy, "pregnancy")
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -227,3 +227,17 @@ def test_a_childs_warfarin_cannot_be_signed(session, login_as):
     signed = doctor.post(f"/api/v1/prescriptions/{draft['id']}/sign", json={"override_reason": "Haematology advice."})
     assert signed.status_code == 422
     assert signed.json["type"] == "/problems/safety-check-failed"
+
+
+# ---- narrow therapeutic index: a child's per-kg limit stops at the cap its label states ---------------------
+
+@pytest.mark.parametrize("drug_id, dose_mg, per_day, weight, flagged", [
+    ("phenytoin-100mg-cap", 100, 3, 45, False),  # 300 mg: the label's children's maximum
+    ("phenytoin-100mg-cap", 100, 4, 60, True),  # 400 mg is within 8 mg/kg for 60 kg, above the 300 mg cap
+    ("carbamazepine-200mg-tab", 200, 5, 40, False),  # 1000 mg
+    ("carbamazepine-200mg-tab", 200, 6, 40, True),  # 1200 mg: within 35 mg/kg, above 1000 mg at 6–15 years
+])
+def test_a_childs_antiepileptic_dose_stops_at_the_labels_cap(drug_id, dose_mg, per_day, weight, flagged):
+    child = replace(ADULT, birth_date=born_years_ago(12), weight_kg=weight)
+    findings = run([item(drug_id, dose=dose_mg, unit="mg", per_day=per_day)], child)
+    assert (("HD", "warning", "HD.above-maximum") in codes(findings)) is flagged

@@ -100,6 +100,27 @@ def test_no_teratogen_prompt_when_pregnancy_is_excluded_or_the_drug_is_not_one(d
     assert only("PG", run([item(drug_id)], patient)) == []
 
 
+# ---- PG: statins, by the jurisdiction's labels ----------------------------------------------------
+
+@pytest.mark.parametrize("drug_id", ["atorvastatin-20mg-tab", "simvastatin-20mg-tab", "rosuvastatin-10mg-tab"])
+@pytest.mark.parametrize("policy, patient, expected", [
+    # FDA 2021: no longer contraindicated; discontinue in most pregnant patients (a warning needing a reason).
+    ("us", "pregnant", [("PG", "warning", "PG.caution")]),
+    ("us", "unknown", []),
+    # The Chinese labels keep 孕妇禁用.
+    ("cn", "pregnant", [("PG", "blocking", "PG.contraindicated")]),
+    ("cn", "unknown", [("PG", "warning", "PG.pregnancy-unknown")]),
+    ("cn", "not pregnant", []),
+])
+def test_a_statin_in_pregnancy_follows_the_jurisdictions_labels(drug_id, policy, patient, expected):
+    patients = {"pregnant": pregnant_at(12), "unknown": WOMAN, "not pregnant": replace(WOMAN, pregnant=False)}
+    findings = only("PG", run([item(drug_id)], patients[patient], policy=policy))
+    assert codes(findings) == expected
+    for finding in findings:
+        assert ("FDA-DSC: 2021-07-20" in finding.source) is (policy == "us")
+        assert ("孕妇禁用" in finding.source) is (policy == "cn")
+
+
 # ---- DC: recorded conditions ---------------------------------------------------------------------
 
 CONDITION_CASES = [  # (drug, recorded ICD-10 code, severity, rule in disease_rules.yaml)
