@@ -132,6 +132,8 @@ def test_a_weekly_total_is_reported_per_week():
     ("amitriptyline-25mg-tab", replace(CHILD_10, birth_date=born_years_ago(14)),
      [("HD.child-dose-unverifiable", "blocking", ("amitriptyline-25mg-tab",))]),
     ("montelukast-10mg-tab", replace(CHILD_10, birth_date=born_years_ago(15), weight_kg=None), []),  # adult dose from 15
+    # Digoxin's label doses children by age band: no single child maximum, so none is verified here.
+    ("digoxin-0.25mg-tab", CHILD_10, [("HD.child-dose-unverifiable", "blocking", ("digoxin-0.25mg-tab",))]),
     ("montelukast-10mg-tab", replace(CHILD_10, birth_date=born_years_ago(14)),
      [("HD.child-dose-unverifiable", "blocking", ("montelukast-10mg-tab",))]),
     ("ethinylestradiol-levonorgestrel-30-150mcg-tab", replace(CHILD_10, birth_date=born_years_ago(16)), []),
