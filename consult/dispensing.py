@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from consult.models import Prescription, PrescriptionItem, PrescriptionUse
-from consult.prescriptions import LIFECYCLE
+from consult.models import Consultation, Prescription, PrescriptionItem, PrescriptionUse
+from consult.prescriptions import LIFECYCLE, refuse_if_referred_offline
 from consult.screening import SafetyCheckFailed, recheck
 from core import audit
 from core.db import utcnow
@@ -46,9 +46,16 @@ class Authorization:
 
 
 
+def _not_referred_offline():
+    """A prescription whose consultation was since referred offline (a red flag in a later message)
+    covers no purchase: the patient is to be seen in person first."""
+    return ~exists().where(Consultation.id == Prescription.consultation_id,
+                           Consultation.status == "referred_offline")
+
+
 def _usable(now: datetime):
     return select(Prescription.id).where(Prescription.status == "approved",
-                                         Prescription.valid_until > now)
+                                         Prescription.valid_until > now, _not_referred_offline())
 
 
 def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: int,
@@ -64,7 +71,7 @@ def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: 
     now = now or utcnow()
     stmt = (select(PrescriptionItem, Prescription).join(Prescription)
             .where(Prescription.patient_id == patient_id, PrescriptionItem.drug_id == drug_id,
-                   Prescription.status == "approved", Prescription.valid_until > now)
+                   Prescription.status == "approved", Prescription.valid_until > now, _not_referred_offline())
             .order_by(Prescription.valid_until, PrescriptionItem.position))
     if prescription_id:
         stmt = stmt.where(Prescription.id == prescription_id)
@@ -171,7 +178,7 @@ def covers(*, session: Session, patient_id: str, drug_id: str, quantity: int,
     now = now or utcnow()
     stmt = (select(PrescriptionItem).join(Prescription)
             .where(Prescription.patient_id == patient_id, PrescriptionItem.drug_id == drug_id,
-                   Prescription.status == "approved", Prescription.valid_until > now))
+                   Prescription.status == "approved", Prescription.valid_until > now, _not_referred_offline()))
     if prescription_id:
         stmt = stmt.where(Prescription.id == prescription_id)
     return any(item.quantity_remaining >= quantity
@@ -180,11 +187,13 @@ def covers(*, session: Session, patient_id: str, drug_id: str, quantity: int,
 
 
 def ensure_safe_to_dispense(*, session: Session, prescription_id: str) -> dict:
-    """The safety checks again, on the patient's record as it is now, just before dispensing:
-    blocking findings refuse (SafetyCheckFailed); otherwise the findings are returned."""
+    """The safety checks again, on the patient's record and active medication profile as they are now,
+    just before dispensing: a consultation referred offline since approval refuses (InvalidTransition),
+    and so do blocking findings (SafetyCheckFailed); otherwise the findings are returned."""
     prescription = session.get(Prescription, prescription_id)
     if prescription is None:
         raise NotFound("No such prescription.")
+    refuse_if_referred_offline(session=session, prescription=prescription, target_status="dispensed")
     findings = recheck(session=session, prescription=prescription)
     if findings["blocking"]:
         raise SafetyCheckFailed("The patient's record now gives blocking findings: do not dispense.",

@@ -31,17 +31,20 @@ def gestational_week(due_date: date | None, today: date) -> int | None:
     return week if 0 <= week <= LATEST_GESTATIONAL_WEEK else None
 
 
-def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine], months: int | None, today: date):
+def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine], months: int | None, today: date,
+                       policy_name: str | None = None):
+    """PG findings; a drug's pregnancy category is the one of the jurisdiction's labels where they differ."""
     years = None if months is None else months // 12
     may_be_pregnant = (patient.pregnant is None and (patient.sex or "unknown") != "male"
                        and (years is None or CHILDBEARING_YEARS[0] <= years <= CHILDBEARING_YEARS[1]))
     week = gestational_week(patient.pregnancy_due_date, today)
     findings = []
     for drug in (m.drug for m in distinct(new)):
-        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('pregnancy')}"
+        category, fact = drug.pregnancy_under(policy_name)
+        source = f"drugs.yaml {formulary.version} #{drug.id}: {dict(drug.sources)[fact]}"
         note = drug.pregnancy_note or ""
         by_week = [r for r in formulary.pregnancy_week_rules if drug.id in r.drug_ids]
-        if patient.pregnant and by_week and drug.pregnancy != "contraindicated":
+        if patient.pregnant and by_week and category != "contraindicated":
             if week is None:
                 first = min(by_week, key=lambda r: r.from_week)
                 findings.append(Finding(
@@ -59,11 +62,11 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                                         f"{rule.from_week}): {rule.advice}", "PG.gestational-week",
                                         f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
                 continue
-        if patient.pregnant and drug.pregnancy == "contraindicated":
+        if patient.pregnant and category == "contraindicated":
             findings.append(Finding("PG", BLOCKING, (drug.id,),
                                     f"{drug.generic_name} is contraindicated in pregnancy. {note}",
                                     "PG.contraindicated", source))
-        elif patient.pregnant and drug.pregnancy == "caution":
+        elif patient.pregnant and category == "caution":
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
                                     "PG.caution", source))
@@ -73,7 +76,7 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                                     "pregnancy status is not recorded: confirm the patient is not pregnant.",
                                     "PG.pregnancy-unknown",
                                     f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
-        elif may_be_pregnant and drug.pregnancy == "contraindicated":
+        elif may_be_pregnant and category == "contraindicated":
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
                                     f"not recorded: confirm the patient is not pregnant. {note}",
@@ -172,11 +175,15 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
                                         f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
                                         f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
                                         source))
-            elif result is None and (not ancestry or ancestry & rule.ancestries):
-                why = ("the patient's ancestry is not recorded" if not ancestry
-                       else "the patient's recorded ancestry is one where it is common")
+            elif result is None and ancestry & rule.ancestries:
                 findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name}: no {rule.allele} result on record and {why} "
-                                        f"({rule.harm}). {rule.advice_untested}", "TN.genotype-needed", source))
+                                        f"{drug.generic_name}: no {rule.allele} result on record and the patient's "
+                                        f"recorded ancestry is one where it is common ({rule.harm}). "
+                                        f"{rule.advice_untested}", "TN.genotype-needed", source))
+            elif result is None and not ancestry and rule.screen == "ancestry-at-risk":
+                findings.append(Finding("TN", WARNING, (drug.id,),
+                                        f"{drug.generic_name}: the patient's ancestry is not recorded and there is no "
+                                        f"{rule.allele} result, so whether to test before starting cannot be decided "
+                                        f"({rule.harm} in carriers). Record the ancestry, or the result. "
+                                        f"{rule.advice_untested}", "TN.ancestry-unknown", source))
     return findings
-

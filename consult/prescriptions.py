@@ -20,6 +20,7 @@ from consult.screening import SafetyCheckFailed, check_safety, items_of, recheck
 from core import audit
 from core.db import utcnow
 from core.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
+from core.i18n import _
 from core.identity.accounts import verify_totp
 from core.identity.models import User
 from core.pagination import Page, paginate
@@ -166,15 +167,16 @@ def _of_its_doctor(session, doctor, prescription_id) -> Prescription:
 
 def refuse_if_referred_offline(*, session: Session, prescription: Prescription, target_status: str) -> None:
     """A consultation referred offline (a red flag in a later message) ends its online prescribing: none of its
-    prescriptions is signed or approved any more (InvalidTransition); the doctor cancels, the pharmacist rejects.
+    prescriptions is signed, approved or dispensed any more (InvalidTransition); the doctor cancels, the pharmacist
+    rejects.
 
     A state conflict, not a jurisdiction's rule: it holds under every policy, and the triage reasons that
     closed the consultation carry their own sources.
     """
     consultation = session.get(Consultation, prescription.consultation_id)
     if consultation.status == "referred_offline":
-        raise InvalidTransition("The consultation was referred offline: this prescription can no longer be "
-                                "signed or approved.", current_status=prescription.status,
+        raise InvalidTransition(_("The consultation was referred offline: this prescription can no longer be "
+                                  "signed, approved or dispensed."), current_status=prescription.status,
                                 target_status=target_status, consultation_status=consultation.status)
 
 

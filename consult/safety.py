@@ -6,19 +6,18 @@ the active medication profile) · EX excessive quantity · PG pregnancy (by gest
 teratogens when status is unknown) · PA patient age (minimum ages; AGS Beers Criteria from 65) ·
 DC drug–disease (recorded conditions, eGFR) · DL drug–lab conflict (a known risk genotype) ·
 TN laboratory test needed (eGFR, HLA genotype) · MX duration beyond the jurisdiction's limit.
-A blocking finding
-stops signing; a warning needs the prescriber's written reason. Every finding names the rule
+The dose checks (HD, EX) are in consult/dose_rules.py, the patient-record rules in patient_rules.py.
+A blocking finding stops signing; a warning needs the prescriber's written reason. Every finding names the rule
 that raised it and the data source behind it, and never the patient.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import date
-from decimal import Decimal
 from typing import Sequence
 
-from consult.formulary import Formulary, FormularyDrug, Interaction, plain
+from consult.dose_rules import dose_findings
+from consult.formulary import Formulary, FormularyDrug, Interaction
 from consult.formulary.loading import same_therapy
 from consult.formulary.matching import is_negated_allergy
 from consult.patient_rules import (
@@ -30,24 +29,17 @@ from consult.patient_rules import (
 )
 from consult.policy import Policy, days_supply_rules
 from consult.safety_facts import (
-    ADULT_YEARS,
     BLOCKING,
     CODES,
-    QUANTITY_TOLERANCE,
     WARNING,
-    WEEKLY_DOSES_TOO_MANY,
-    WEIGHT_REQUIRED_UNDER_YEARS,
     Allergy,
     Finding,
     Item,
     Medicine,
     PatientFacts,
     age_in_months,
-    as_decimal,
     distinct,
     ingredient_mg_per_day,
-    mg_text,
-    units_per_day,
 )
 
 # ---- DD: drug–drug interactions ---------------------------------------------------------
@@ -183,158 +175,6 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
     return findings
 
 
-# ---- HD: daily dose, per ingredient ------------------------------------------------------
-
-def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | None):
-    """(mg a day, what it is) for this patient, ("weight", …) when a weight is needed, or None."""
-    if adult is None:
-        return None
-    years = None if months is None else months // 12
-    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
-    if adult.per_kg and weight_kg is None:
-        return ("weight", f"adult maximum {adult}")
-    if elderly and years is not None and years >= elderly.from_age_years:
-        limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
-    if child and years is not None and years < ADULT_YEARS:
-        if child.per_kg and weight_kg is None:
-            if years < WEIGHT_REQUIRED_UNDER_YEARS:
-                return ("weight", f"child maximum {child}")
-        else:
-            weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
-            limits.append((child.mg_per_day(weight_kg), f"child maximum {child}{weight}"))
-    return min(limits, key=lambda limit: limit[0])
-
-
-def _child_unverifiable(drug: FormularyDrug, months: int | None) -> bool:
-    """A child's dose of a drug whose sources give no child maximum and no minimum age: the adult
-    maximum says nothing about a child, so the dose cannot be checked."""
-    return (months is not None and months // 12 < ADULT_YEARS and drug.max_daily_dose_adult is not None
-            and drug.max_daily_dose_child is None and drug.min_age is None)
-
-
-def _amount(mg: Decimal, weekly: bool) -> str:
-    return f"{mg_text(mg * 7)} a week" if weekly else f"{mg_text(mg)} a day"
-
-
-def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
-    findings = []
-    limit = drug.max_daily_dose_adult
-    weekly_doses = as_decimal(item.frequency_per_day) * 7
-    if limit is not None and limit.period == "week" and weekly_doses >= WEEKLY_DOSES_TOO_MANY:
-        if as_decimal(item.frequency_per_day) >= 1:
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
-                                    "Daily dosing in error has caused fatal toxicity.",
-                                    "HD.weekly-drug-dosed-daily", source))
-        else:
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it "
-                                    f"{plain(weekly_doses.quantize(Decimal('0.1')))} times a week (every other day "
-                                    "or twice weekly in error has caused fatal toxicity).",
-                                    "HD.weekly-drug-dosed-too-often", source))
-    units = units_per_day(drug, item)
-    if units is not None and units > 0:
-        needed = math.ceil(units * item.days_supply)
-        if item.quantity > QUANTITY_TOLERANCE * needed:
-            findings.append(Finding("EX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a quantity of {item.quantity} is far beyond the "
-                                    f"{needed} the dose needs over {item.days_supply} days; correct the quantity "
-                                    "or the days supply.", "EX.quantity-beyond-days-supply",
-                                    f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))
-    return findings
-
-
-def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], active_items: Sequence[Item],
-           months: int | None):
-    weight = None if patient.weight_kg in (None, 0) else as_decimal(patient.weight_kg)
-    findings = []
-    totals: dict[str, Decimal] = {}  # ingredient → mg a day over the new items and the profile
-    on_profile: dict[str, Decimal] = {}
-    new_by_ingredient: dict[str, list[FormularyDrug]] = {}  # in the order the items name them
-    for item in items:
-        drug = formulary.drugs[item.drug_id]
-        source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"
-        findings += _schedule_and_quantity(formulary, drug, item, source)
-        amounts = ingredient_mg_per_day(drug, item)
-        if amounts is None:
-            findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a dose in '{item.dose_unit}' cannot be checked against "
-                                    f"the maximum for {drug.strength} {drug.form}; prescribe in mg or units of "
-                                    "the form.", "HD.unit-not-checkable", source))
-            continue
-        for ingredient, mg in amounts.items():
-            totals[ingredient] = totals.get(ingredient, Decimal(0)) + mg
-            holders = new_by_ingredient.setdefault(ingredient, [])
-            if drug not in holders:
-                holders.append(drug)
-    for item in active_items:
-        drug = formulary.drugs.get(item.drug_id)
-        amounts = ingredient_mg_per_day(drug, item) if drug else None
-        for ingredient, mg in (amounts or {}).items():
-            if ingredient in new_by_ingredient:
-                totals[ingredient] += mg
-                on_profile[ingredient] = on_profile.get(ingredient, Decimal(0)) + mg
-    unverifiable = set()
-    for drugs in new_by_ingredient.values():
-        for drug in drugs:
-            if _child_unverifiable(drug, months) and drug.id not in unverifiable:
-                unverifiable.add(drug.id)
-                findings.append(Finding(
-                    "HD", BLOCKING, (drug.id,),
-                    f"{drug.generic_name}: cannot verify the dose for a child: its sources give no child maximum "
-                    "and no minimum age, and the adult maximum does not apply to children.",
-                    "HD.child-dose-unverifiable", f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
-    for ingredient, drugs in new_by_ingredient.items():
-        findings += _ingredient_dose(formulary, ingredient, drugs, totals[ingredient], on_profile.get(ingredient),
-                                     months, weight, unverifiable)
-    return findings
-
-
-def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, weight, unverifiable):
-    """The total of one ingredient against the strictest limit that applies: those of the new products
-    naming it first (their own limit is of that ingredient) and the ingredient's own limits."""
-    candidates = []  # (limit or "weight", what, weekly, source)
-    for drug in drugs:
-        if drug.ingredients[0] != ingredient or drug.id in unverifiable:
-            continue
-        limit = _limit_mg(drug.max_daily_dose_adult, drug.max_daily_dose_child, drug.max_daily_dose_elderly,
-                          months, weight)
-        if limit is not None:
-            candidates.append((*limit, drug.max_daily_dose_adult.period == "week",
-                               f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
-    own = formulary.ingredient_limits.get(ingredient)
-    if own is not None:
-        limit = _limit_mg(own.adult, own.child, None, months, weight)
-        if limit is not None:
-            candidates.append((*limit, own.adult.period == "week",
-                               f"drugs.yaml {formulary.version} ingredient_limits #{ingredient}: {own.source}"))
-    ids = tuple(d.id for d in drugs)
-    findings = []
-    needs_weight = [c for c in candidates if c[0] == "weight"]
-    if needs_weight:
-        _, what, _, source = needs_weight[0]
-        findings.append(Finding("HD", WARNING, ids,
-                                f"{_name(ingredient, drugs)}: the {what} depends on body weight, which is not "
-                                "recorded; record the weight to check the dose.", "HD.weight-needed", source))
-    numeric = [c for c in candidates if c[0] != "weight"]
-    if numeric:
-        limit, what, weekly, source = min(numeric, key=lambda c: c[0])
-        if total > limit:
-            profile = (f", {_amount(from_profile, weekly)} of it from the active medication profile"
-                       if from_profile else "")
-            findings.append(Finding("HD", WARNING, ids,
-                                    f"{_name(ingredient, drugs)}: {_amount(total, weekly)}{profile} is above the "
-                                    f"{what} ({_amount(limit, weekly)}).", "HD.above-maximum", source))
-    return findings
-
-
-def _name(ingredient: str, drugs: Sequence[FormularyDrug]) -> str:
-    """How a dose message names an ingredient: the drug's name when it is the drug's only ingredient."""
-    if len(drugs) == 1 and drugs[0].ingredients == (ingredient,):
-        return drugs[0].generic_name
-    return ingredient
-
-
 # ---- TD: therapeutic duplication ---------------------------------------------------------
 
 def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
@@ -441,10 +281,10 @@ def check(*, formulary: Formulary, patient: PatientFacts, items: Sequence[Item],
     others = active + current
     findings = (_interactions(formulary, new, others) + _unscreened(formulary, new, unmatched)
                 + _patterns(formulary, new, others) + _allergies(formulary, patient, new)
-                + pregnancy_findings(formulary, patient, new, months, today) + age_findings(formulary, new, months)
+                + pregnancy_findings(formulary, patient, new, months, today, policy.name) + age_findings(formulary, new, months)
                 + condition_findings(formulary, patient, new) + renal_findings(formulary, patient, new, today)
                 + genotype_findings(formulary, patient, new)
-                + _doses(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)
+                + dose_findings(formulary, patient, items, active_items, months) + _duplications(formulary, new, others)
                 + _durations(formulary, policy, items))
     return sorted(dict.fromkeys(findings), key=_sort_key)
 

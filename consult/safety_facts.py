@@ -13,8 +13,6 @@ from consult.formulary import FormularyDrug, plain
 BLOCKING, WARNING = "blocking", "warning"
 CODES = ("DD", "AT", "DA", "PG", "PA", "DC", "DL", "TN", "HD", "EX", "TD", "MX")  # the order findings are listed in
 ADULT_YEARS = 18
-# Under 12 a weight-based maximum needs the weight; from 12 most labels give adult doses (BNF, FDA).
-WEIGHT_REQUIRED_UNDER_YEARS = 12
 # Pregnancy cannot be excluded for a patient who is not male, aged 12–55, whose status is unknown.
 CHILDBEARING_YEARS = (12, 55)
 # A quantity more than this many times what the dose needs over the days supply is flagged (EX):

@@ -112,6 +112,15 @@ class FormularyDrug:
     sources: tuple[tuple[str, str], ...]  # (fact, source)
     teratogen: Teratogen | None = None
     anticholinergic_burden: int = 0  # the drug's score on the Anticholinergic Cognitive Burden scale (0–3)
+    # The age from which the drug's source gives children the adult dose ("adults and children 12
+    # years and over"); below it, and for a drug without it, only a child maximum checks a child's dose.
+    adult_dose_from_years: int | None = None
+    pregnancy_by_policy: tuple[tuple[str, str], ...] = ()  # (jurisdiction, category) where its labels differ
+
+    def pregnancy_under(self, policy_name: str | None) -> tuple[str, str]:
+        """(pregnancy category, its source fact) under a jurisdiction's rule set."""
+        category = dict(self.pregnancy_by_policy).get(policy_name)
+        return (category, f"pregnancy-{policy_name}") if category else (self.pregnancy, "pregnancy")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -260,12 +269,17 @@ class RenalRule:
 
 @dataclass(frozen=True)
 class GenotypeRule:
-    """An allele to test for before a drug, in patients of the ancestries where it is common."""
+    """An allele to test for before a drug, in patients of the ancestries where it is common.
+
+    `screen`: "ancestry-at-risk" when the source asks to screen patients of those ancestries (an
+    unrecorded ancestry is then a prompt of its own), "consider" when it asks for no screening (only a
+    recorded ancestry at risk prompts)."""
 
     id: str
     drug_ids: frozenset[str]
     allele: str
     ancestries: frozenset[str]
+    screen: str
     harm: str
     advice_untested: str
     advice_positive: str

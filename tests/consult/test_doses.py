@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from consult import patients
 from consult.formulary.model import DoseLimit
 from tests.consult.test_safety import ADULT, FORMULARY, born_years_ago, codes, item, run
 from tests.factories.consult import consultation_in_progress
@@ -123,10 +124,21 @@ def test_a_weekly_total_is_reported_per_week():
      [("HD.child-dose-unverifiable", "blocking", ("itraconazole-100mg-cap",))]),
     ("warfarin-3mg-tab", replace(ADULT, birth_date=born_years_ago(18)), []),
     ("amoxicillin-500mg-cap", CHILD_10, []),  # a child maximum (90 mg/kg)
-    ("codeine-30mg-tab", replace(CHILD_10, birth_date=born_years_ago(13)), []),  # a minimum age of 12
+    ("codeine-30mg-tab", replace(CHILD_10, birth_date=born_years_ago(13)), []),  # a child maximum from 12 (BNFC)
+    # A minimum age says when a drug may start, not what dose a child takes: the adult maximum is no
+    # child's limit, for a 17-year-old either.
+    ("metoprolol-50mg-tab", replace(CHILD_10, birth_date=born_years_ago(17)),
+     [("HD.child-dose-unverifiable", "blocking", ("metoprolol-50mg-tab",))]),
+    ("amitriptyline-25mg-tab", replace(CHILD_10, birth_date=born_years_ago(14)),
+     [("HD.child-dose-unverifiable", "blocking", ("amitriptyline-25mg-tab",))]),
+    ("montelukast-10mg-tab", replace(CHILD_10, birth_date=born_years_ago(15), weight_kg=None), []),  # adult dose from 15
+    # Digoxin's label doses children by age band: no single child maximum, so none is verified here.
+    ("digoxin-0.25mg-tab", CHILD_10, [("HD.child-dose-unverifiable", "blocking", ("digoxin-0.25mg-tab",))]),
+    ("montelukast-10mg-tab", replace(CHILD_10, birth_date=born_years_ago(14)),
+     [("HD.child-dose-unverifiable", "blocking", ("montelukast-10mg-tab",))]),
     ("ethinylestradiol-levonorgestrel-30-150mcg-tab", replace(CHILD_10, birth_date=born_years_ago(16)), []),
 ])
-def test_a_child_dose_without_a_child_maximum_or_minimum_age_cannot_be_verified(drug_id, patient, expected):
+def test_a_child_dose_without_a_child_maximum_for_the_age_cannot_be_verified(drug_id, patient, expected):
     assert hd(run([item(drug_id)], patient)) == expected
 
 
@@ -190,6 +202,23 @@ def test_otc_products_are_limited_to_their_drug_facts_maximum(drug_id, tablets_a
 
 # ---- over HTTP ----------------------------------------------------------------------------------------------
 
+def test_a_teenagers_weight_based_dose_without_a_weight_cannot_be_signed_until_the_weight_is_recorded(
+        session, login_as):
+    patient, doctor = login_as("patient", birth_date=born_years_ago(15), sex="male"), login_as("doctor")
+    consultation = consultation_in_progress(session, patient.user, doctor.user)
+    draft = doctor.post(f"/api/v1/consultations/{consultation.id}/prescriptions", json={
+        "items": [rx_item("amoxicillin-500mg-cap", dose=1000, frequency_per_day=3, days_supply=5, quantity=30)],
+        "diagnosis": {"code": "J01.9", "display": "Acute sinusitis"}}).json
+    assert [(f["rule"], f["drugs"]) for f in draft["safety"]["blocking"]] == [
+        ("HD.child-weight-needed", ["amoxicillin-500mg-cap"])]
+    refused = doctor.post(f"/api/v1/prescriptions/{draft['id']}/sign", json={"override_reason": "Adult-sized."})
+    assert (refused.status_code, refused.json["type"]) == (422, "/problems/safety-check-failed")
+    patients.update_profile(session=session, user=patient.user, changes={"weight_kg": 60})
+    session.commit()
+    signed = doctor.post(f"/api/v1/prescriptions/{draft['id']}/sign", json={})
+    assert (signed.status_code, signed.json["status"]) == (200, "pending_review")
+
+
 def test_a_childs_warfarin_cannot_be_signed(session, login_as):
     patient, doctor = login_as("patient", birth_date=born_years_ago(10), sex="male"), login_as("doctor")
     consultation = consultation_in_progress(session, patient.user, doctor.user)
@@ -200,3 +229,17 @@ def test_a_childs_warfarin_cannot_be_signed(session, login_as):
     signed = doctor.post(f"/api/v1/prescriptions/{draft['id']}/sign", json={"override_reason": "Haematology advice."})
     assert signed.status_code == 422
     assert signed.json["type"] == "/problems/safety-check-failed"
+
+
+# ---- narrow therapeutic index: a child's per-kg limit stops at the cap its label states ---------------------
+
+@pytest.mark.parametrize("drug_id, dose_mg, per_day, weight, flagged", [
+    ("phenytoin-100mg-cap", 100, 3, 45, False),  # 300 mg: the label's children's maximum
+    ("phenytoin-100mg-cap", 100, 4, 60, True),  # 400 mg is within 8 mg/kg for 60 kg, above the 300 mg cap
+    ("carbamazepine-200mg-tab", 200, 5, 40, False),  # 1000 mg
+    ("carbamazepine-200mg-tab", 200, 6, 40, True),  # 1200 mg: within 35 mg/kg, above 1000 mg at 6–15 years
+])
+def test_a_childs_antiepileptic_dose_stops_at_the_labels_cap(drug_id, dose_mg, per_day, weight, flagged):
+    child = replace(ADULT, birth_date=born_years_ago(12), weight_kg=weight)
+    findings = run([item(drug_id, dose=dose_mg, unit="mg", per_day=per_day)], child)
+    assert (("HD", "warning", "HD.above-maximum") in codes(findings)) is flagged

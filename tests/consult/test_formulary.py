@@ -113,10 +113,18 @@ def test_minimum_ages_follow_the_labels(formulary, drug_id, months, severity):
 
 
 @pytest.mark.parametrize("drug_id", ["isotretinoin-20mg-cap", "warfarin-3mg-tab", "methotrexate-2.5mg-tab",
-                                     "lisinopril-10mg-tab", "losartan-50mg-tab", "finasteride-5mg-tab",
-                                     "atorvastatin-20mg-tab"])
+                                     "lisinopril-10mg-tab", "losartan-50mg-tab", "finasteride-5mg-tab"])
 def test_teratogens_are_contraindicated_in_pregnancy(formulary, drug_id):
     assert formulary.drugs[drug_id].pregnancy == "contraindicated"
+
+
+@pytest.mark.parametrize("drug_id", ["atorvastatin-20mg-tab", "simvastatin-20mg-tab", "rosuvastatin-10mg-tab"])
+def test_statins_follow_the_fda_2021_labelling_in_the_us_and_the_chinese_labels_in_china(formulary, drug_id):
+    drug = formulary.drugs[drug_id]
+    assert (drug.pregnancy_under("us"), drug.pregnancy_under("cn")) == (
+        ("caution", "pregnancy"), ("contraindicated", "pregnancy-cn"))
+    assert dict(drug.sources)["pregnancy"].startswith("FDA-DSC: 2021-07-20")
+    assert drug.teratogen is None
 
 
 def test_methotrexate_has_a_weekly_not_a_daily_maximum(formulary):
@@ -129,6 +137,32 @@ def test_every_interaction_class_and_allergy_group_has_members(formulary):
     assert classes == set(formulary.interaction_classes)
     for group in formulary.allergy_groups.values():
         assert any(group.id in d.allergy_groups for d in formulary.drugs.values()), group.id
+
+
+# ---- the interaction table, audited pair by pair ---------------------------------------------
+
+_CITED = re.compile(r";\s*(?=[A-Z][A-Z0-9-]*(?::|;|\s*$))")
+
+
+def test_every_interaction_rule_has_a_known_severity_a_mechanism_advice_and_a_cited_source(formulary):
+    assert len(formulary.interactions) >= 134 and len(formulary.pairs) >= 415
+    for rule in formulary.interactions:
+        assert rule.severity in ("contraindicated", "major", "moderate"), rule.id
+        assert rule.effect.strip() and rule.management.strip(), rule.id
+        keys = [part.split(":", 1)[0].strip() for part in _CITED.split(rule.source)]
+        assert keys and set(keys) <= set(formulary.references), rule.id
+        assert rule.dose_condition is None or rule.dose_condition.otherwise in (
+            None, "major", "moderate"), rule.id
+    for pair, rules in formulary.pairs.items():
+        assert rules and all(r.source for r in rules), pair
+
+
+@pytest.mark.parametrize("citalopram_mg, severity", [(20, "moderate"), (40, "major")])
+def test_citalopram_with_a_cyp2c19_inhibitor_is_major_above_the_labels_20_mg(citalopram_mg, severity):
+    from tests.consult.test_safety import item, run
+    findings = run([item("citalopram-20mg-tab", dose=citalopram_mg, unit="mg"), item("omeprazole-20mg-cap")])
+    assert [f.message.split(": ")[1].split(".")[0] for f in findings if f.rule == "DD.interaction-table"] == [
+        f"{severity} interaction"]
 
 
 # ---- lookups ---------------------------------------------------------------------------

@@ -92,6 +92,17 @@ def test_carbamazepine_without_an_hla_result_is_signed_only_with_a_reason(sessio
     assert signed.json["status"] == "pending_review"
 
 
+def test_carbamazepine_with_no_ancestry_recorded_asks_for_it_and_a_recorded_european_ancestry_does_not(
+        session, people):
+    people["patient"].put("/api/v1/patients/me", json={"pregnant": False})
+    body = draft(session, people, [item("carbamazepine-200mg-tab", dose=200, frequency_per_day=2, quantity=14)])
+    assert body["safety"]["blocking"] == []
+    assert [(f["code"], f["rule"]) for f in body["safety"]["warnings"]] == [("TN", "TN.ancestry-unknown")]
+    people["patient"].put("/api/v1/patients/me", json={"ancestry": ["european"]})
+    body = draft(session, people, [item("carbamazepine-200mg-tab", dose=200, frequency_per_day=2, quantity=14)])
+    assert body["safety"] == {"blocking": [], "warnings": []}
+
+
 def test_a_known_negative_genotype_silences_the_prompt(session, people):
     people["patient"].put("/api/v1/patients/me", json={
         "pregnant": False, "ancestry": ["southeast-asian"],

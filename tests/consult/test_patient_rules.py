@@ -100,6 +100,27 @@ def test_no_teratogen_prompt_when_pregnancy_is_excluded_or_the_drug_is_not_one(d
     assert only("PG", run([item(drug_id)], patient)) == []
 
 
+# ---- PG: statins, by the jurisdiction's labels ----------------------------------------------------
+
+@pytest.mark.parametrize("drug_id", ["atorvastatin-20mg-tab", "simvastatin-20mg-tab", "rosuvastatin-10mg-tab"])
+@pytest.mark.parametrize("policy, patient, expected", [
+    # FDA 2021: no longer contraindicated; discontinue in most pregnant patients (a warning needing a reason).
+    ("us", "pregnant", [("PG", "warning", "PG.caution")]),
+    ("us", "unknown", []),
+    # The Chinese labels keep 孕妇禁用.
+    ("cn", "pregnant", [("PG", "blocking", "PG.contraindicated")]),
+    ("cn", "unknown", [("PG", "warning", "PG.pregnancy-unknown")]),
+    ("cn", "not pregnant", []),
+])
+def test_a_statin_in_pregnancy_follows_the_jurisdictions_labels(drug_id, policy, patient, expected):
+    patients = {"pregnant": pregnant_at(12), "unknown": WOMAN, "not pregnant": replace(WOMAN, pregnant=False)}
+    findings = only("PG", run([item(drug_id)], patients[patient], policy=policy))
+    assert codes(findings) == expected
+    for finding in findings:
+        assert ("FDA-DSC: 2021-07-20" in finding.source) is (policy == "us")
+        assert ("孕妇禁用" in finding.source) is (policy == "cn")
+
+
 # ---- DC: recorded conditions ---------------------------------------------------------------------
 
 CONDITION_CASES = [  # (drug, recorded ICD-10 code, severity, rule in disease_rules.yaml)
@@ -237,7 +258,8 @@ HLA_B_1502, HLA_B_5801 = "HLA-B*15:02", "HLA-B*58:01"
 
 GENOTYPE_CASES = [  # (drug, patient, expected findings)
     ("carbamazepine-200mg-tab", typed(["east-asian"]), [("TN", "warning", "TN.genotype-needed")]),
-    ("carbamazepine-200mg-tab", typed([]), [("TN", "warning", "TN.genotype-needed")]),
+    # The label asks to screen by ancestry: an unrecorded ancestry is named as what is unknown.
+    ("carbamazepine-200mg-tab", typed([]), [("TN", "warning", "TN.ancestry-unknown")]),
     ("carbamazepine-200mg-tab", typed(["european", "south-asian"]), [("TN", "warning", "TN.genotype-needed")]),
     ("carbamazepine-200mg-tab", typed(["european"]), []),
     ("carbamazepine-200mg-tab", typed(["east-asian"], **{HLA_B_1502: "negative"}), []),
@@ -246,6 +268,9 @@ GENOTYPE_CASES = [  # (drug, patient, expected findings)
      [("DL", "blocking", "DL.risk-genotype")]),
     ("phenytoin-100mg-cap", typed(["south-asian"]), [("TN", "warning", "TN.genotype-needed")]),
     ("phenytoin-100mg-cap", typed(["african"]), []),
+    ("phenytoin-100mg-cap", typed([]), []),  # its label asks for no screening: nothing to decide by ancestry
+    ("allopurinol-100mg-tab", typed([]), [("TN", "warning", "TN.ancestry-unknown")]),
+    ("allopurinol-100mg-tab", typed([], **{HLA_B_5801: "negative"}), []),
     ("allopurinol-100mg-tab", typed(["african"]), [("TN", "warning", "TN.genotype-needed")]),
     ("allopurinol-100mg-tab", typed(["south-asian"]), []),
     ("allopurinol-100mg-tab", typed(["east-asian"], **{HLA_B_5801: "positive"}), [("DL", "blocking", "DL.risk-genotype")]),
@@ -258,6 +283,23 @@ GENOTYPE_CASES = [  # (drug, patient, expected findings)
 def test_an_untested_patient_at_risk_is_asked_for_the_genotype_and_a_positive_one_blocks(drug_id, patient, expected):
     findings = [f for f in run([item(drug_id)], patient) if f.code in ("DL", "TN")]
     assert codes(findings) == expected
+
+
+def test_an_unrecorded_ancestry_is_named_as_what_is_unknown_never_a_block():
+    rule = next(r for r in FORMULARY.genotype_rules if r.id == "hla-b-15-02-carbamazepine")
+    assert only("TN", run([item("carbamazepine-200mg-tab")], typed([]))) == [Finding(
+        "TN", "warning", ("carbamazepine-200mg-tab",),
+        "carbamazepine: the patient's ancestry is not recorded and there is no HLA-B*15:02 result, so whether to "
+        "test before starting cannot be decided (Stevens–Johnson syndrome and toxic epidermal necrolysis in "
+        f"carriers). Record the ancestry, or the result. {rule.advice_untested}", "TN.ancestry-unknown",
+        rule_source("genotypes", "hla-b-15-02-carbamazepine"))]
+    assert "should be screened before starting" in rule.source
+
+
+def test_every_genotype_rule_states_what_its_source_asks():
+    assert {r.id: r.screen for r in FORMULARY.genotype_rules} == {
+        "hla-b-15-02-carbamazepine": "ancestry-at-risk", "hla-b-15-02-phenytoin": "consider",
+        "hla-b-58-01-allopurinol": "ancestry-at-risk"}
 
 
 def test_a_genotype_finding_names_the_allele_the_harm_and_cites_the_label_and_cpic():

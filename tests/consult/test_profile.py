@@ -5,10 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from consult import dispensing, patients, prescriptions
+from consult import consultations, dispensing, patients, prescriptions
 from consult.models import Prescription, PrescriptionItem, PrescriptionUse
 from consult.profile import GRACE_DAYS, Supply, active_medication_profile, on_profile, supply_runs_out
 from core.db import utcnow
+from core.errors import InvalidTransition
 from tests.factories.consult import approved_prescription, consultation_in_progress, item, signed_prescription
 from tests.factories.identity import make_user
 
@@ -149,3 +150,27 @@ def test_dispensing_is_refused_when_a_supply_dispensed_since_approval_interacts(
     session.commit()
     with pytest.raises(dispensing.SafetyCheckFailed):
         dispensing.ensure_safe_to_dispense(session=session, prescription_id=waiting.id)
+
+
+# ---- dispensing after a later referral --------------------------------------------------------------
+
+def test_an_approved_prescription_is_not_dispensed_or_bought_once_its_consultation_is_referred_offline(
+        session, staff):
+    approved = approved_prescription(session, staff["patient"], staff["doctor"], staff["pharmacist"],
+                                      items=[CLARITHROMYCIN])
+    use = dispensing.authorize_use(session=session, patient_id=approved.patient_id,
+                                   drug_id=CLARITHROMYCIN["drug_id"], quantity=7)
+    # A red flag in a later message of the patient's, after the pharmacist approved.
+    consultations.post_message(session=session, user=staff["patient"], consultation_id=approved.consultation_id,
+                               body="I took too many pills last night")
+    session.commit()
+    with pytest.raises(InvalidTransition) as refused:
+        dispensing.ensure_safe_to_dispense(session=session, prescription_id=approved.id)
+    assert refused.value.extra == {"current_status": "approved", "target_status": "dispensed",
+                                   "consultation_status": "referred_offline"}
+    with pytest.raises(dispensing.PrescriptionRequired):
+        dispensing.authorize_use(session=session, patient_id=approved.patient_id,
+                                 drug_id=CLARITHROMYCIN["drug_id"], quantity=7)
+    assert dispensing.covers(session=session, patient_id=approved.patient_id,
+                             drug_id=CLARITHROMYCIN["drug_id"], quantity=7) is False
+    assert dispensing.release(session=session, use_id=use.use_id) is True  # what was reserved goes back

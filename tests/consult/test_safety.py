@@ -463,7 +463,7 @@ def test_a_daily_dose_above_the_maximum_for_the_patient_is_a_warning(drug_id, do
     ("citalopram-20mg-tab", 20, "mg", 1, replace(ADULT, birth_date=born_years_ago(70))),
     ("citalopram-20mg-tab", 40, "mg", 1, ADULT),
     ("amoxicillin-500mg-cap", 250, "mg", 3, replace(ADULT, birth_date=born_years_ago(3), weight_kg=15)),
-    ("amoxicillin-500mg-cap", 1, "g", 3, replace(ADULT, birth_date=born_years_ago(15), weight_kg=None)),
+    ("amoxicillin-500mg-cap", 1, "g", 3, replace(ADULT, birth_date=born_years_ago(15), weight_kg=60)),
     ("nitroglycerin-0.5mg-sl-tab", 1, "tablet", 6, ADULT),  # as needed, no established daily maximum
 ])
 def test_a_daily_dose_within_the_maximum_gives_no_hd(drug_id, dose, unit, per_day, patient):
@@ -497,15 +497,33 @@ def test_the_lower_maximum_for_older_patients_applies_from_the_birthday_it_names
         "citalopram: 40 mg a day is above the maximum from 60 years 20 mg/day (20 mg a day)."]
 
 
-def test_from_12_a_missing_weight_falls_back_to_the_adult_maximum():
-    twelve = replace(ADULT, birth_date=born_years_ago(12), weight_kg=None)
-    assert run([item("amoxicillin-500mg-cap", dose=1, unit="g", per_day=3)], twelve) == []
+@pytest.mark.parametrize("years", [6, 12, 15, 17])
+def test_a_childs_missing_weight_never_falls_back_to_the_adult_maximum(years):
+    # 3 g amoxicillin a day is within the adult maximum; for a child it depends on the weight (90 mg/kg).
+    child = replace(ADULT, birth_date=born_years_ago(years), weight_kg=None)
+    findings = run([item("amoxicillin-500mg-cap", dose=1, unit="g", per_day=3)], child)
+    assert codes(findings) == [("HD", "blocking", "HD.child-weight-needed")]
+    assert findings[0].message == (
+        "amoxicillin: cannot verify the dose for a child: the child maximum 90 mg/kg/day depends on body weight, "
+        "which is not recorded, and the adult maximum does not apply to children. Record the weight.")
+
+
+def test_from_the_age_its_source_gives_the_adult_dose_a_child_needs_no_weight():
+    # Paracetamol Drug Facts: "adults and children 12 years and over"; under 12, 75 mg/kg.
+    assert run([item("paracetamol-500mg-tab", dose=1, unit="g", per_day=4)],
+               replace(ADULT, birth_date=born_years_ago(12), weight_kg=None)) == []
+    assert codes(run([item("paracetamol-500mg-tab", dose=1, unit="g", per_day=5)],
+                     replace(ADULT, birth_date=born_years_ago(12), weight_kg=None))) == [
+        ("HD", "warning", "HD.above-maximum")]
+    assert codes(run([item("paracetamol-500mg-tab", dose=500, unit="mg", per_day=4)],
+                     replace(ADULT, birth_date=born_years_ago(11), weight_kg=None))) == [
+        ("HD", "blocking", "HD.child-weight-needed")]
 
 
 def test_a_weight_of_zero_is_no_weight():
     child = replace(ADULT, birth_date=born_years_ago(6), weight_kg=0)
     findings = run([item("amoxicillin-500mg-cap", dose=250, unit="mg", per_day=3)], child)
-    assert codes(findings) == [("HD", "warning", "HD.weight-needed")]
+    assert codes(findings) == [("HD", "blocking", "HD.child-weight-needed")]
 
 
 def test_a_dose_by_weight_without_a_weight_says_which_maximum_needs_it():
@@ -525,10 +543,10 @@ def test_the_daily_dose_adds_up_every_item_of_the_same_drug():
     assert ("HD", "warning", "HD.above-maximum") in codes(run(items))
 
 
-def test_a_child_dose_by_weight_needs_the_weight_under_12():
+def test_a_child_dose_by_weight_needs_the_weight():
     child = replace(ADULT, birth_date=born_years_ago(6), weight_kg=None)
     findings = run([item("amoxicillin-500mg-cap", dose=250, unit="mg", per_day=3)], child)
-    assert codes(findings) == [("HD", "warning", "HD.weight-needed")]
+    assert codes(findings) == [("HD", "blocking", "HD.child-weight-needed")]
 
 
 def test_a_child_maximum_never_exceeds_the_adult_maximum():
