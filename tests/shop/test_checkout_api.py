@@ -238,3 +238,11 @@ def test_under_us_the_cn_list_does_not_apply_at_checkout(session, login_as, us_p
     response = checkout(patient, order_body((warfarin, 1, {"prescription_id": prescription.id})))
     assert response.status_code == 201
     assert lot_of(session, warfarin).reserved == 1
+
+
+def test_without_a_payment_provider_the_order_says_it_cannot_be_paid(login_as, otc):
+    response = checkout(login_as("patient"), order_body((otc, 1)))
+    assert response.status_code == 201
+    payment = response.json["payment"]
+    assert (payment["status"], payment["payment_intent_id"]) == ("unavailable", None)
+    assert payment["message"].startswith("Payments are not set up on this server")
