@@ -113,3 +113,15 @@ def test_quantities_read_in_packs_and_units(app):
         assert packs.packs_text(1, 21, "capsule") == "1 pack (21 capsules)"
         assert packs.packs_text(3, 10, "film-coated tablet") == "3 packs (30 tablets)"
         assert packs.units_text(1, "tablet") == "1 tablet"
+
+
+def test_a_quantity_finding_speaks_in_the_packs_the_doctor_wrote(drafting, capsules21):
+    safety = drafting(in_packs(capsules21, 3)).json["safety"]  # 63 capsules for 21 the week needs
+    finding = next(f for f in safety["warnings"] if f["rule"] == "EX.quantity-beyond-days-supply")
+    assert finding["message"].startswith("amoxicillin: a quantity of 3 packs (63 units) is far beyond the 21 ")
+
+
+def test_a_quantity_finding_in_units_stays_in_units(drafting):
+    safety = drafting(item(quantity=63)).json["safety"]
+    finding = next(f for f in safety["warnings"] if f["rule"] == "EX.quantity-beyond-days-supply")
+    assert finding["message"].startswith("amoxicillin: a quantity of 63 is far beyond the 21 ")
