@@ -1,6 +1,6 @@
 """Consultations: create (with triage and policy), queue, accept, message (triaged), complete, cancel."""
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -18,7 +18,7 @@ from consult.policy import (
 from consult.safety_facts import age_in_months
 from consult.triage import triage
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import (
     AlreadyClaimed,
     Forbidden,
@@ -236,12 +236,6 @@ def _as_its_doctor(session, doctor, consultation_id) -> Consultation:
     if consultation.doctor_id != doctor.id:
         raise Forbidden("Only the doctor holding this consultation may do this.")
     return consultation
-
-
-def closing_time(consultation: Consultation) -> datetime:
-    """Now, as the consultation's closing time: never before its creation (a clock stepped back by a
-    correction would otherwise close it before it was opened; the database refuses that too)."""
-    return max(utcnow(), consultation.created_at)
 
 
 def complete(*, session: Session, doctor: User, consultation_id: str, diagnosis: dict,

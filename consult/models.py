@@ -104,7 +104,8 @@ class Prescription(Base):
     __tablename__ = "prescriptions"
     __table_args__ = (Index("ix_prescriptions_status_signed", "status", "signed_at"),
                       Index("ix_prescriptions_patient_id", "patient_id"),
-                      Index("ix_prescriptions_doctor_id", "doctor_id"))
+                      Index("ix_prescriptions_doctor_id", "doctor_id"),
+                      CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_not_before_created"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("rx"))
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"))

@@ -18,7 +18,7 @@ from consult.policy import (
 )
 from consult.screening import SafetyCheckFailed, check_safety, items_of, recheck, safety_item
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
 from core.identity.accounts import verify_totp
 from core.i18n import _
@@ -214,7 +214,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
 
 def cancel(*, session: Session, doctor: User, prescription_id: str, reason: str | None) -> Prescription:
     prescription = _of_its_doctor(session, doctor, prescription_id)
-    LIFECYCLE.advance(session, prescription, "cancelled", closed_at=utcnow(), review_note=reason)
+    LIFECYCLE.advance(session, prescription, "cancelled", closed_at=closing_time(prescription), review_note=reason)
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_CANCELLED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
@@ -237,7 +237,7 @@ def expire_due(*, session: Session, now: datetime | None = None) -> int:
         Prescription.status.in_(("pending_review", "approved")), Prescription.valid_until <= now)))
     for prescription in due:
         try:
-            LIFECYCLE.advance(session, prescription, "expired", closed_at=now)
+            LIFECYCLE.advance(session, prescription, "expired", closed_at=closing_time(prescription, now))
         except InvalidTransition:
             continue  # moved on meanwhile (approved → dispensed, say): nothing to expire
         audit.record(session=session, actor_id=None, action=ConsultEvent.PRESCRIPTION_EXPIRED,

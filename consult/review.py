@@ -10,7 +10,7 @@ from consult.models import Prescription, PrescriptionReview
 from consult.prescriptions import LIFECYCLE
 from consult.screening import SafetyCheckFailed, recheck
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, ValidationFailed
 from core.identity.models import User
 from consult.events import ConsultEvent
@@ -96,7 +96,7 @@ def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_c
     now = utcnow()
     LIFECYCLE.advance(session, prescription, "rejected", where=[Prescription.claimed_by == pharmacist.id],
                       reviewed_by=pharmacist.id, reviewed_at=now, review_note=note,
-                      reject_reason_code=reason_code, closed_at=now)
+                      reject_reason_code=reason_code, closed_at=closing_time(prescription, now))
     session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
                                    decision="rejected", reason_code=reason_code, note=note, safety=result))
     audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_REJECTED,

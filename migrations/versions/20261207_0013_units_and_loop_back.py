@@ -1,5 +1,5 @@
 """units and the loop back: prescription items written in packs, a consultation's requested products, and
-a consultation never closed before it was created
+no consultation, prescription or order closed before it was created
 
 Revision ID: 0013
 Revises: 0008
@@ -25,9 +25,10 @@ def upgrade():
             op.f('ck_prescription_items_packs_make_the_quantity'),
             'packs IS NULL OR (packs > 0 AND pack_size > 0 AND product_id IS NOT NULL '
             'AND quantity = packs * pack_size)')
-    # A consultation closed before its creation (the close time taken before the row's default creation
-    # time) is moved to its creation time, so the constraint holds for every row.
-    op.execute("UPDATE consultations SET closed_at = created_at WHERE closed_at < created_at")
+    # A row closed before its creation (a consultation referred offline at once took its closing time before
+    # the row's default creation time) is moved to its creation time, so the constraints hold for every row.
+    for table in ('consultations', 'prescriptions', 'orders'):
+        op.execute(f"UPDATE {table} SET closed_at = created_at WHERE closed_at < created_at")
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('requested_products', sa.JSON(), nullable=True))
     # Older consultations asked by product id only: their requested products are left empty.
@@ -37,8 +38,16 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_consultations_closed_not_before_created'),
                                          'closed_at IS NULL OR closed_at >= created_at')
 
+    for table in ('prescriptions', 'orders'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_check_constraint(op.f(f'ck_{table}_closed_not_before_created'),
+                                             'closed_at IS NULL OR closed_at >= created_at')
+
 
 def downgrade():
+    for table in ('orders', 'prescriptions'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(op.f(f'ck_{table}_closed_not_before_created'), type_='check')
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_consultations_closed_not_before_created'), type_='check')
         batch_op.drop_column('requested_products')
