@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
+from core.i18n import _
 from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
 
 SEXES = ("female", "male", "other", "unknown")
@@ -219,15 +220,15 @@ class PrescriptionItemInSchema(Schema):
     def _one_unit(self, data, **kwargs):
         if "packs" in data:
             if "quantity" in data:
-                raise ValidationError("Give the quantity in units or in packs, not both.", "quantity")
+                raise ValidationError(_("Give the quantity in units or in packs, not both."), "quantity")
             if "product_id" not in data:
-                raise ValidationError("Packs of which product: give product_id.", "product_id")
+                raise ValidationError(_("Packs of which product: give product_id."), "product_id")
         elif "product_id" in data:
-            raise ValidationError("How many packs of the product: give packs.", "packs")
+            raise ValidationError(_("How many packs of the product: give packs."), "packs")
         else:
             for name in ("drug_id", "quantity"):
                 if name not in data:
-                    raise ValidationError("Missing data for required field.", name)
+                    raise ValidationError(_("Missing data for required field."), name)
 
 
 class ControlledSubstanceBasisSchema(Schema):

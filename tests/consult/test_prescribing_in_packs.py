@@ -125,3 +125,9 @@ def test_a_quantity_finding_in_units_stays_in_units(drafting):
     safety = drafting(item(quantity=63)).json["safety"]
     finding = next(f for f in safety["warnings"] if f["rule"] == "EX.quantity-beyond-days-supply")
     assert finding["message"].startswith("amoxicillin: a quantity of 63 is far beyond the 21 ")
+
+
+def test_an_item_in_units_still_needs_its_drug_and_quantity(drafting):
+    body = {key: value for key, value in item().items() if key != "quantity"}
+    response = drafting(body)
+    assert (response.status_code, list(response.json["errors"])) == (422, ["items.0.quantity"])
