@@ -1,4 +1,5 @@
-# rxloop: `make run` serves the demo on 127.0.0.1:8000; `make test` runs every test.
+# rxloop: `make run` serves the demo on 127.0.0.1:$PORT (8000) with localstripe on $STRIPE_PORT (8421) unless
+# STRIPE_SECRET_KEY is set; `make test` runs every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,7 +26,7 @@ seed: db
 	$(FLASK) seed-demo
 
 run: seed
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app  # 127.0.0.1:8000; limits: see the file
+	scripts/run.sh  # 127.0.0.1:$(or $(PORT),8000); gunicorn's limits: see gunicorn.conf.py
 
 test: install
 	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles

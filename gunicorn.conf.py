@@ -8,7 +8,7 @@ reaches the app, which answers every refusal as problem+json.
 
 import os
 
-bind = os.environ.get("RXLOOP_BIND", "127.0.0.1:8000")
+bind = os.environ.get("RXLOOP_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("RXLOOP_WORKERS", "2"))
 threads = 4
 

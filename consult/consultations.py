@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from consult import patients
+from consult import consultation_requests, patients
 from consult.events import ConsultEvent
 from consult.models import Consultation, ConsultationMessage, Patient
 from consult.policy import (
@@ -18,7 +18,7 @@ from consult.policy import (
 from consult.safety_facts import age_in_months
 from consult.triage import triage
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import (
     AlreadyClaimed,
     Forbidden,
@@ -44,26 +44,37 @@ OPEN = ("waiting", "in_progress")
 
 def create(*, session: Session, user: User, chief_complaint: str, symptoms: list[str],
          is_follow_up: bool, prior_diagnosis: dict | None = None, prior_diagnosis_evidence: dict | None = None,
-         guardian: dict | None = None, requested_product_ids: list[str] | None = None) -> Consultation:
+         guardian: dict | None = None, requested_product_ids: list[str] | None = None,
+         requested_products: list[dict] | None = None) -> Consultation:
     """Triage first: red flags or the jurisdiction's rules send the patient offline. A young child
     without a guardian recorded is refused (policy-violation), unless a red flag refers them anyway.
-    The record of a prior offline diagnosis is kept as given, once its date is shown not to be in the future."""
+    The record of a prior offline diagnosis is kept as given, once its date is shown not to be in the future.
+    A consultation asking for products (a prescription) must carry what prescribing needs under the policy
+    (consult.consultation_requests): a validation error names the missing fields."""
     patient = patients.of_user(session=session, user=user)
     prior_diagnosis_evidence = _evidence_as_recorded(prior_diagnosis_evidence)
     policy_name = current_app.config["RXLOOP_POLICY"]
+    requested = consultation_requests.requested_products(
+        session=session, product_ids=requested_product_ids or [], requested=requested_products or [])
+    if requested:
+        consultation_requests.require_complete(
+            patient=patient, policy_name=policy_name, is_follow_up=is_follow_up,
+            given={"prior_diagnosis": prior_diagnosis, "prior_diagnosis_evidence": prior_diagnosis_evidence,
+                   "guardian": guardian})
     reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
     if not reasons:
         _refuse_without_guardian(policy_name, patient, guardian, prescribing=False)
     reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
                 for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
                                                prior_diagnosis=prior_diagnosis)]
+    now = utcnow()
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,
         is_follow_up=is_follow_up, prior_diagnosis=prior_diagnosis,
         prior_diagnosis_evidence=prior_diagnosis_evidence, guardian=guardian,
-        requested_product_ids=requested_product_ids or [], triage_reasons=reasons,
-        closed_at=utcnow() if reasons else None)
+        requested_product_ids=[r["product_id"] for r in requested], requested_products=requested,
+        triage_reasons=reasons, created_at=now, closed_at=now if reasons else None)
     session.add(consultation)
     session.flush()
     audit.record(session=session, actor_id=user.id, action=(ConsultEvent.CONSULTATION_REFERRED_OFFLINE if reasons
@@ -231,7 +242,7 @@ def complete(*, session: Session, doctor: User, consultation_id: str, diagnosis:
              notes: str | None) -> Consultation:
     consultation = _as_its_doctor(session, doctor, consultation_id)
     LIFECYCLE.advance(session, consultation, "completed", diagnosis=diagnosis, notes=notes,
-                      closed_at=utcnow())
+                      closed_at=closing_time(consultation))
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_COMPLETED,
                  subject_type="consultation", subject_id=consultation.id, detail={})
     return consultation
@@ -245,7 +256,7 @@ def cancel(*, session: Session, user: User, consultation_id: str, reason: str | 
                                     current_status=consultation.status, target_status="cancelled")
     elif user.role == "doctor" and consultation.doctor_id != user.id:
         raise Forbidden("Only the doctor holding this consultation may cancel it.")
-    LIFECYCLE.advance(session, consultation, "cancelled", cancel_reason=reason, closed_at=utcnow())
+    LIFECYCLE.advance(session, consultation, "cancelled", cancel_reason=reason, closed_at=closing_time(consultation))
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_CANCELLED,
                  subject_type="consultation", subject_id=consultation.id, detail={"by": user.role})
     return consultation
@@ -297,7 +308,7 @@ def _triage_messages(session: Session, user: User, consultation: Consultation) -
                          messages=list(written))
     if not reasons:
         return
-    LIFECYCLE.advance(session, consultation, "referred_offline", closed_at=utcnow(),
+    LIFECYCLE.advance(session, consultation, "referred_offline", closed_at=closing_time(consultation),
                       triage_reasons=[*consultation.triage_reasons, *reasons])
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_REFERRED_OFFLINE,
                  subject_type="consultation", subject_id=consultation.id,

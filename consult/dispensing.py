@@ -17,7 +17,7 @@ from consult.models import Consultation, Prescription, PrescriptionItem, Prescri
 from consult.prescriptions import LIFECYCLE, refuse_if_referred_offline
 from consult.screening import SafetyCheckFailed, recheck
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from consult.events import ConsultEvent
 
@@ -141,7 +141,7 @@ def record_dispense(*, session: Session, use_id: str, pharmacist_id: str,
     still_reserved = session.scalar(select(exists().where(
         PrescriptionUse.prescription_id == prescription.id, PrescriptionUse.status == "reserved")))
     if nothing_left and not still_reserved:
-        LIFECYCLE.advance(session, prescription, "dispensed", closed_at=now)
+        LIFECYCLE.advance(session, prescription, "dispensed", closed_at=closing_time(prescription, now))
         audit.record(session=session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_FULLY_DISPENSED,
                      subject_type="prescription", subject_id=prescription.id, detail={})
 

@@ -64,6 +64,14 @@ def _amount(mg: Decimal, weekly: bool) -> str:
     return f"{mg_text(mg * 7)} a week" if weekly else f"{mg_text(mg)} a day"
 
 
+def _quantity(item: Item) -> str:
+    """The quantity as the prescriber wrote it: units, or packs with their units."""
+    if not item.pack_size:
+        return str(item.quantity)
+    packs = item.quantity // item.pack_size
+    return f"{packs} pack{'' if packs == 1 else 's'} ({item.quantity} units)"
+
+
 def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
     findings = []
     limit = drug.max_daily_dose_adult
@@ -85,7 +93,7 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
         needed = math.ceil(units * item.days_supply)
         if item.quantity > QUANTITY_TOLERANCE * needed:
             findings.append(Finding("EX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a quantity of {item.quantity} is far beyond the "
+                                    f"{drug.generic_name}: a quantity of {_quantity(item)} is far beyond the "
                                     f"{needed} the dose needs over {item.days_supply} days; correct the quantity "
                                     "or the days supply.", "EX.quantity-beyond-days-supply",
                                     f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))

@@ -59,7 +59,8 @@ class Consultation(Base):
     __tablename__ = "consultations"
     __table_args__ = (Index("ix_consultations_status_created", "status", "created_at"),
                       Index("ix_consultations_patient_id", "patient_id"),
-                      Index("ix_consultations_doctor_id", "doctor_id"))
+                      Index("ix_consultations_doctor_id", "doctor_id"),
+                      CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_not_before_created"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cns"))
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"))
@@ -76,6 +77,9 @@ class Consultation(Base):
     # A young child's guardian: name and relationship, and the doctor's confirmation that they are present.
     guardian: Mapped[dict[str, Any] | None]
     requested_product_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # What the patient asked a prescription for, as the catalogue described it when asked: product, drug, pack
+    # size and name (consult.packs), so the doctor drafts from it without looking ids up.
+    requested_products: Mapped[list[Any]] = mapped_column(default=list)
     triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
     diagnosis: Mapped[dict[str, Any] | None]
     notes: Mapped[str | None] = mapped_column(Text)
@@ -100,7 +104,8 @@ class Prescription(Base):
     __tablename__ = "prescriptions"
     __table_args__ = (Index("ix_prescriptions_status_signed", "status", "signed_at"),
                       Index("ix_prescriptions_patient_id", "patient_id"),
-                      Index("ix_prescriptions_doctor_id", "doctor_id"))
+                      Index("ix_prescriptions_doctor_id", "doctor_id"),
+                      CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_not_before_created"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("rx"))
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"))
@@ -133,6 +138,9 @@ class PrescriptionItem(Base):
     __table_args__ = (
         CheckConstraint("quantity_remaining >= 0", name="quantity_remaining_not_negative"),
         CheckConstraint("refills_remaining >= 0", name="refills_remaining_not_negative"),
+        # Written in packs of a product: the units are exactly those packs.
+        CheckConstraint("packs IS NULL OR (packs > 0 AND pack_size > 0 AND product_id IS NOT NULL "
+                        "AND quantity = packs * pack_size)", name="packs_make_the_quantity"),
         Index("ix_prescription_items_prescription_id", "prescription_id"),
     )
 
@@ -145,7 +153,11 @@ class PrescriptionItem(Base):
     frequency_per_day: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     route: Mapped[str] = mapped_column(String(40))
     days_supply: Mapped[int]
-    quantity: Mapped[int]
+    quantity: Mapped[int]  # units of the drug (tablets, capsules, mL…), however the prescriber wrote it
+    # When the prescriber wrote the quantity in packs: of which product, how many, and its pack size then.
+    product_id: Mapped[str | None] = mapped_column(String(40))
+    packs: Mapped[int | None]
+    pack_size: Mapped[int | None]
     refills: Mapped[int] = mapped_column(default=0)
     instructions: Mapped[str | None] = mapped_column(Text)
     # Units still available in the current fill, and fills left after it: both only ever

@@ -38,6 +38,20 @@ def consultation_refusals(policy: Policy, *, is_follow_up: bool, prior_diagnosis
                      "please see a doctor at a hospital or clinic first.")]
 
 
+def prescription_consultation_needs(policy: Policy, *, age_years: int | None) -> tuple[str, ...]:
+    """The fields a consultation asking for a prescription must carry under `policy`, for a patient of this age:
+    without them the visit is referred offline (no prior diagnosis) or the doctor may not prescribe (no record of
+    it, no guardian for a young child)."""
+    needs = []
+    if not policy.online_first_visit:
+        needs.append("prior_diagnosis")
+    if policy.prior_diagnosis_evidence_required:
+        needs.append("prior_diagnosis_evidence")
+    if policy.guardian_under_years is not None and age_years is not None and age_years < policy.guardian_under_years:
+        needs.append("guardian")
+    return tuple(needs)
+
+
 def online_sale_refusal(policy: Policy, *, drug) -> PolicyRefusal | None:
     """Why this formulary drug may not be sold online under `policy` (None: it may)."""
     category = next((c for c in policy.online_sale_prohibited if c.covers(drug)), None)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult import consultations, patients
+from consult import consultations, packs, patients
 from consult.formulary import get_formulary
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
 from consult.policy import (
@@ -18,10 +18,11 @@ from consult.policy import (
 )
 from consult.screening import SafetyCheckFailed, check_safety, items_of, recheck, safety_item
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
 from core.i18n import _
 from core.identity.accounts import verify_totp
+from core.i18n import _
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
@@ -109,6 +110,7 @@ def _screened_items(session: Session, doctor: User, consultation_id: str, items:
     formulary = get_formulary()
     rows = []
     for position, values in enumerate(items):
+        values = _in_units(session, position, values)
         drug = session.get(Drug, values["drug_id"])
         if drug is None or not drug.active:
             raise ValidationFailed("Unknown drug.", errors={f"items.{position}.drug_id": ["Not in the formulary."]})
@@ -156,6 +158,21 @@ def create_draft(*, session: Session, doctor: User, consultation_id: str, items:
                  detail={"items": len(rows), "blocking": len(prescription.safety["blocking"]),
                          "warnings": len(prescription.safety["warnings"])})
     return prescription
+
+
+def _in_units(session: Session, position: int, values: dict) -> dict:
+    """The item as stored: written in packs of a product, its drug is the product's and its quantity the packs'
+    units (the pack size kept with it); written in units, it is kept as written."""
+    if "packs" not in values:
+        return values
+    pack = packs.find(session=session, product_id=values["product_id"])
+    if pack is None:
+        raise ValidationFailed(_("Unknown product."), errors={f"items.{position}.product_id": [_("No such product.")]})
+    if values.get("drug_id") not in (None, pack.drug_id):
+        raise ValidationFailed(_("The drug is not the product's."), errors={f"items.{position}.drug_id": [
+            _("Product %(id)s is a pack of %(drug)s.", id=pack.product_id, drug=pack.drug_id)]})
+    return {**values, "drug_id": pack.drug_id, "quantity": values["packs"] * pack.pack_size,
+            "pack_size": pack.pack_size}
 
 
 def _of_its_doctor(session, doctor, prescription_id) -> Prescription:
@@ -217,7 +234,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
 
 def cancel(*, session: Session, doctor: User, prescription_id: str, reason: str | None) -> Prescription:
     prescription = _of_its_doctor(session, doctor, prescription_id)
-    LIFECYCLE.advance(session, prescription, "cancelled", closed_at=utcnow(), review_note=reason)
+    LIFECYCLE.advance(session, prescription, "cancelled", closed_at=closing_time(prescription), review_note=reason)
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.PRESCRIPTION_CANCELLED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
@@ -240,7 +257,7 @@ def expire_due(*, session: Session, now: datetime | None = None) -> int:
         Prescription.status.in_(("pending_review", "approved")), Prescription.valid_until <= now)))
     for prescription in due:
         try:
-            LIFECYCLE.advance(session, prescription, "expired", closed_at=now)
+            LIFECYCLE.advance(session, prescription, "expired", closed_at=closing_time(prescription, now))
         except InvalidTransition:
             continue  # moved on meanwhile (approved → dispensed, say): nothing to expire
         audit.record(session=session, actor_id=None, action=ConsultEvent.PRESCRIPTION_EXPIRED,

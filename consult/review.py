@@ -11,7 +11,7 @@ from consult.prescriptions import LIFECYCLE
 from consult.profile import active_medication_profile
 from consult.screening import SafetyCheckFailed, patient_facts, recheck
 from core import audit
-from core.db import utcnow
+from core.db import closing_time, utcnow
 from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, ValidationFailed
 from core.identity.models import User
 from consult.events import ConsultEvent
@@ -97,7 +97,7 @@ def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_c
     now = utcnow()
     LIFECYCLE.advance(session, prescription, "rejected", where=[Prescription.claimed_by == pharmacist.id],
                       reviewed_by=pharmacist.id, reviewed_at=now, review_note=note,
-                      reject_reason_code=reason_code, closed_at=now)
+                      reject_reason_code=reason_code, closed_at=closing_time(prescription, now))
     session.add(PrescriptionReview(prescription_id=prescription.id, pharmacist_id=pharmacist.id,
                                    decision="rejected", reason_code=reason_code, note=note, safety=result))
     audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_REJECTED,

@@ -64,6 +64,7 @@ class Item:
     quantity: int
     refills: int = 0
     supply_until: date | None = None  # a dispensed supply on the profile: its last day
+    pack_size: int | None = None  # written in packs of a product: the units in one (findings speak in packs)
 
 
 @dataclass(frozen=True)

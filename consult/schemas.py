@@ -1,9 +1,10 @@
 """Schemas of the clinical API."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
+from core.i18n import _
 from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
 
 SEXES = ("female", "male", "other", "unknown")
@@ -116,6 +117,26 @@ class PriorDiagnosisEvidenceRecordSchema(PriorDiagnosisEvidenceSchema):
     date = fields.String(required=True)  # as stored: YYYY-MM-DD
 
 
+class RequestedProductInSchema(Schema):
+    """A product the patient asks a prescription for (the ready body of a refused checkout carries them)."""
+
+    product_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    drug_id = fields.String(validate=validate.Length(min=1, max=80),
+                            metadata={"description": "the product's drug; checked against the catalogue if given"})
+    packs = StrictInteger(validate=validate.Range(min=1, max=1000), metadata={"description": "packs wanted"})
+
+
+class RequestedProductSchema(Schema):
+    """A requested product as the catalogue described it: what the doctor drafts from (`product_id` and `packs`
+    go straight into a prescription item)."""
+
+    product_id = fields.String(required=True)
+    drug_id = fields.String(required=True)
+    name = fields.String(required=True)
+    pack_size = StrictInteger(required=True, metadata={"description": "units of the drug in one pack"})
+    packs = StrictInteger(allow_none=True, metadata={"description": "packs the patient asked for, if said"})
+
+
 class ConsultationRequestSchema(Schema):
     chief_complaint = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     symptoms = fields.List(fields.String(validate=validate.Length(min=1, max=200)),
@@ -126,6 +147,8 @@ class ConsultationRequestSchema(Schema):
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String(validate=validate.Length(max=40)),
                                         load_default=list, validate=validate.Length(max=20))
+    requested_products = fields.List(fields.Nested(RequestedProductInSchema), load_default=list,
+                                     validate=validate.Length(max=20))
 
 
 class ConsultationSchema(Schema):
@@ -140,6 +163,7 @@ class ConsultationSchema(Schema):
     prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceRecordSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
+    requested_products = fields.List(fields.Nested(RequestedProductSchema))
     triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)
     notes = fields.String(allow_none=True)
@@ -176,15 +200,35 @@ DOSE_UNITS = ("mg", "g", "mcg", "mL", "tablet", "capsule", "puff", "drop", "patc
 
 
 class PrescriptionItemInSchema(Schema):
-    drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    """An item written in units of the drug (`drug_id`, `quantity`) or in packs of a product (`product_id`, `packs`;
+    its drug is the product's)."""
+
+    drug_id = fields.String(validate=validate.Length(min=1, max=80))
+    product_id = fields.String(validate=validate.Length(min=1, max=40))
+    packs = StrictInteger(validate=validate.Range(min=1, max=1000), metadata={"description": "packs of product_id"})
     dose = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     dose_unit = fields.String(required=True, validate=validate.OneOf(DOSE_UNITS))
     frequency_per_day = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=24))
     route = fields.String(required=True, validate=validate.Length(min=1, max=40))
     days_supply = StrictInteger(required=True, validate=validate.Range(min=1, max=365))
-    quantity = StrictInteger(required=True, validate=validate.Range(min=1, max=10000))
+    quantity = StrictInteger(validate=validate.Range(min=1, max=10000),
+                             metadata={"description": "units of the drug (tablets, capsules, …)"})
     refills = StrictInteger(load_default=0, validate=validate.Range(min=0, max=11))
     instructions = fields.String(validate=validate.Length(max=1000))
+
+    @validates_schema
+    def _one_unit(self, data, **kwargs):
+        if "packs" in data:
+            if "quantity" in data:
+                raise ValidationError(_("Give the quantity in units or in packs, not both."), "quantity")
+            if "product_id" not in data:
+                raise ValidationError(_("Packs of which product: give product_id."), "product_id")
+        elif "product_id" in data:
+            raise ValidationError(_("How many packs of the product: give packs."), "packs")
+        else:
+            for name in ("drug_id", "quantity"):
+                if name not in data:
+                    raise ValidationError(_("Missing data for required field."), name)
 
 
 class ControlledSubstanceBasisSchema(Schema):
@@ -225,7 +269,13 @@ class PrescriptionItemSchema(Schema):
     frequency_per_day = fields.Decimal(as_string=True)
     route = fields.String()
     days_supply = StrictInteger()
-    quantity = StrictInteger()
+    quantity = StrictInteger(metadata={"description": "units of the drug; the same as quantity_units"})
+    quantity_units = fields.Function(lambda i: i.quantity, metadata={"type": "integer",
+                                                                     "description": "units of the drug"})
+    packs = fields.Function(
+        lambda i: None if i.packs is None else {"product_id": i.product_id, "count": i.packs, "pack_size": i.pack_size},
+        metadata={"type": ["object", "null"], "description": "when written in packs: of which product, how many, "
+                                                             "and the units in each"})
     refills = StrictInteger()
     instructions = fields.String(allow_none=True)
     quantity_remaining = StrictInteger()

@@ -50,7 +50,8 @@ def safety_item(item) -> safety.Item:
     """A prescription item (stored or about to be) as the safety checks read it."""
     return safety.Item(drug_id=item.drug_id, dose=Decimal(str(item.dose)), dose_unit=item.dose_unit,
                        frequency_per_day=Decimal(str(item.frequency_per_day)), route=item.route,
-                       days_supply=item.days_supply, quantity=item.quantity, refills=item.refills)
+                       days_supply=item.days_supply, quantity=item.quantity, refills=item.refills,
+                       pack_size=item.pack_size if item.packs else None)
 
 
 def check_safety(*, session: Session, patient: Patient, items, policy_name: str,

@@ -71,7 +71,16 @@ def create_app(config: dict | None = None) -> Flask:
     _register_unit_of_work(app)
     jobs.init_app(app)  # after the request's own commit: seal and checkpoint the audit log when due
     _register_cli(app)
+    _wire_contexts()
     return app
+
+
+def _wire_contexts() -> None:
+    """consult asks the catalogue what a product's packs hold without importing shop: it is handed the lookup."""
+    from consult import packs
+    from shop.catalog import pack_of
+
+    packs.provide(pack_of)
 
 
 def _document_fhir_errors(api) -> None:

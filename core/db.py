@@ -24,6 +24,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def closing_time(row, now: datetime | None = None) -> datetime:
+    """When `row` closes: now, but never before it was created (a clock stepped back, or a `now` from before the
+    row existed); the tables refuse that too (their check `closed_not_before_created`)."""
+    now = now or utcnow()
+    return now if row.created_at is None or now >= row.created_at else row.created_at
+
+
 def new_id(prefix: str) -> str:
     """An opaque, unguessable id with a readable prefix (`rx-…`, `ord-…`); letters, digits and
     hyphens only, so it is also a valid FHIR resource id."""

@@ -7,12 +7,13 @@ compiled at install. Rule ids, codes and slugs are never translated.
 """
 
 from flask import has_request_context, request, session
-from flask_babel import Babel, gettext, lazy_gettext
+from flask_babel import Babel, gettext, lazy_gettext, ngettext
 
 LANGUAGES = ("en", "zh")  # the first is the default
 
 _ = gettext
 _l = lazy_gettext
+n_ = ngettext  # n_(singular, plural, num, **values): '1 pack' / '2 packs'
 
 
 def select_locale() -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from consult import online_sale
+from consult.packs import Pack
 from consult.models import Drug
 from core import audit
 from core.db import add_unique, utcnow
@@ -90,6 +91,14 @@ def matching(*, session: Session, q: str | None, rx_class: str | None = None, in
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def pack_of(*, session: Session, product_id: str) -> Pack | None:
+    """An active product as prescribing sees it (consult.packs asks through the composition root)."""
+    product = session.get(Product, product_id)
+    if product is None or not product.active:
+        return None
+    return Pack(product_id=product.id, drug_id=product.drug_id, name=product.name, pack_size=product.pack_size)
 
 
 def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:

@@ -65,16 +65,16 @@ def run(base_url: str, echo=print, stripe_api_base: str | None = None, wait_seco
     _, refusal = patient.call("POST", "/api/v1/orders", order_body,
                               headers={"Idempotency-Key": f"demo-{uuid.uuid4()}"}, expect=(409,))
     say("rxloop", f"409 {refusal['title']}: {refusal['detail']}")
-    consultation_request = refusal.get("consultation_request") or {
-        "chief_complaint": f"Prescription for {product['name']}", "symptoms": [], "is_follow_up": True,
-        "requested_product_ids": [product["id"]]}
+    consultation_request = refusal["consultation_request"]
+    patient_knows = {"prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
+                     "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
+                                                  "document_reference": "OP-2026-1014-0032"}}
+    say("rxloop", f"to open a consultation, add: {', '.join(refusal['consultation_request_missing']) or 'nothing'}")
 
-    echo("2. The patient opens a follow-up consultation, pre-filled by the refusal")
+    echo("2. The patient opens a follow-up consultation: the refusal's ready body and the fields it asked for")
     _, consultation = patient.call("POST", refusal["consultation_url"], {
         **consultation_request, "symptoms": ["sore throat", "fever"],
-        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
-        "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
-                                     "document_reference": "OP-2026-1014-0032"}})
+        **{name: patient_knows[name] for name in refusal["consultation_request_missing"]}})
     say("patient", f"consultation {consultation['id']}: status {consultation['status']}")
 
     echo("3. A doctor accepts it, confirms the offline diagnosis on record, and prescribes")
@@ -84,10 +84,13 @@ def run(base_url: str, echo=print, stripe_api_base: str | None = None, wait_seco
     evidence = confirmed["prior_diagnosis_evidence"]
     say("Dr Li", f"confirmed the prior diagnosis ({evidence['institution']}, {evidence['date']}, "
                  f"{evidence['document_reference']})")
+    _, shown = doctor.call("GET", f"/api/v1/consultations/{consultation['id']}")
+    wanted = shown["requested_products"][0]
+    say("Dr Li", f"the patient asks for {wanted['packs']} pack(s) of {wanted['name']} ({wanted['pack_size']} each)")
     _, draft = doctor.call("POST", f"/api/v1/consultations/{consultation['id']}/prescriptions", {
         "diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
-        "items": [{"drug_id": product["drug"]["id"], "dose": 500, "dose_unit": "mg", "frequency_per_day": 3,
-                   "route": "oral", "days_supply": 7, "quantity": product["pack_size"], "refills": 0,
+        "items": [{"product_id": wanted["product_id"], "packs": wanted["packs"], "dose": 500, "dose_unit": "mg",
+                   "frequency_per_day": 3, "route": "oral", "days_supply": 7, "refills": 0,
                    "instructions": "One capsule three times a day for 7 days."}]})
     say("Dr Li", f"drafted {draft['id']}: {len(draft['safety']['blocking'])} blocking, "
                  f"{len(draft['safety']['warnings'])} warning finding(s)")

@@ -82,6 +82,7 @@ class Order(Base):
         Index("ix_orders_user_created", "user_id", "created_at"),
         Index("ix_orders_status_expires", "status", "expires_at"),
         Index("ix_orders_payment_intent_id", "payment_intent_id"),
+        CheckConstraint("closed_at IS NULL OR closed_at >= created_at", name="closed_not_before_created"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ord"))

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consult import dispensing, online_sale, patients
+from consult import consultation_requests, dispensing, online_sale, packs, patients
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed
+from core.i18n import _, n_
 from core.identity.models import User
 from shop import catalog, inventory
 from shop.models import CartLine, LotAllocation, Order, OrderLine, Product
@@ -77,7 +78,7 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
     currencies, total = set(), 0
     for position, wanted_line in enumerate(wanted):
         product = catalog.get(session=session, product_id=wanted_line["product_id"])
-        line = _order_line(session, order, patient.id, position, wanted_line, product)
+        line = _order_line(session, order, patient, position, wanted_line, product)
         currencies.add(product.currency)
         total += line.line_total
     if len(currencies) != 1:
@@ -92,11 +93,11 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
     return order, True
 
 
-def _order_line(session: Session, order: Order, patient_id: str, position: int, wanted: dict,
+def _order_line(session: Session, order: Order, patient, position: int, wanted: dict,
                 product: Product) -> OrderLine:
     drug = catalog.drug_of(session=session, product=product)
-    online_sale.require_allowed(drug_id=drug.id, policy_name=current_app.config["RXLOOP_POLICY"],
-                                product_id=product.id,
+    policy_name = current_app.config["RXLOOP_POLICY"]
+    online_sale.require_allowed(drug_id=drug.id, policy_name=policy_name, product_id=product.id,
                                 errors={f"items.{position}.product_id": ["Not sold online under this jurisdiction."]})
     units = wanted["quantity"] * product.pack_size
     line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
@@ -104,20 +105,28 @@ def _order_line(session: Session, order: Order, patient_id: str, position: int, 
                      line_total=product.price_amount * wanted["quantity"],
                      needs_prescription=catalog.needs_prescription(drug))
     if line.needs_prescription:
+        pack = catalog.pack_of(session=session, product_id=product.id)
+
+        def loop_back() -> dict:  # what a refusal offers: the way back to a doctor
+            return {"product_id": product.id, "consultation_url": CONSULTATION_URL,
+                    **consultation_requests.ready(patient=patient, policy_name=policy_name, pack=pack,
+                                                  packs_wanted=wanted["quantity"])}
         try:
-            authorization = dispensing.authorize_use(session=session, patient_id=patient_id, drug_id=drug.id, quantity=units,
-                                             prescription_id=wanted.get("prescription_id"), reference=order.id)
+            authorization = dispensing.authorize_use(session=session, patient_id=patient.id, drug_id=drug.id,
+                                                     quantity=units, prescription_id=wanted.get("prescription_id"),
+                                                     reference=order.id)
         except dispensing.PrescriptionRequired:
             raise dispensing.PrescriptionRequired(
                 f"{product.name} is a prescription medicine.",
                 errors={f"items.{position}.prescription_id": [
                     "An approved, unexpired prescription of yours covering this quantity is required."]},
-                product_id=product.id, consultation_url=CONSULTATION_URL,
-                consultation_request=_consultation_request(product)) from None
+                **loop_back()) from None
         except dispensing.PrescriptionExhausted as exc:
-            raise dispensing.PrescriptionExhausted(exc.detail, product_id=product.id, consultation_url=CONSULTATION_URL,
-                                           consultation_request=_consultation_request(product),
-                                           **exc.extra) from None
+            left = exc.extra["units_remaining"]
+            raise dispensing.PrescriptionExhausted(
+                _exhausted_in_packs(left=left, wanted=wanted["quantity"], pack=pack, form=drug.form),
+                errors={f"items.{position}.quantity": [_("At most %(num)d pack(s).", num=left // pack.pack_size)]},
+                packs_remaining=left // pack.pack_size, pack_size=pack.pack_size, **exc.extra, **loop_back()) from None
         line.prescription_id = authorization.prescription_id
         line.prescription_use_id = authorization.use_id
         line.days_supply = authorization.days_supply
@@ -130,7 +139,9 @@ def _order_line(session: Session, order: Order, patient_id: str, position: int, 
     return line
 
 
-def _consultation_request(product) -> dict:
-    """A ready body for POST /api/v1/consultations: the loop back to a doctor."""
-    return {"chief_complaint": f"Prescription for {product.name}", "symptoms": [], "is_follow_up": True,
-            "requested_product_ids": [product.id]}
+def _exhausted_in_packs(*, left: int, wanted: int, pack: packs.Pack, form: str) -> str:
+    """The refusal in the unit the client ordered in: packs, with the units they hold."""
+    whole = left // pack.pack_size
+    return n_("Your prescription covers %(num)d more pack (%(units)s) in this fill, not %(wanted)s.",
+              "Your prescription covers %(num)d more packs (%(units)s) in this fill, not %(wanted)s.", whole,
+              units=packs.units_text(left, form), wanted=packs.packs_text(wanted, pack.pack_size, form))

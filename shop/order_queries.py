@@ -5,8 +5,10 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.errors import Forbidden, NotFound
+from core.i18n import _
 from core.identity.models import User
 from core.pagination import Page, paginate
+from shop import payments
 from shop.events import ShopEvent
 from shop.models import InventoryLot, LotAllocation, Order, OrderLine
 
@@ -66,16 +68,26 @@ def lines_of(*, session: Session, orders: list[Order]) -> dict[str, list[dict]]:
 def describe(*, session: Session, orders: list[Order]) -> list[dict]:
     """Orders as the API shows them (lines and lots loaded for the whole page at once)."""
     lines = lines_of(session=session, orders=orders)
+    payments_on = payments.enabled()
     described = []
     for order in orders:
         described.append({
             **{c.key: getattr(order, c.key) for c in Order.__table__.columns},
             "items": lines[order.id],
             "total": {"amount": order.total_amount, "currency": order.currency},
-            "payment": {"provider": "stripe", "status": order.payment_status,
-                        "payment_intent_id": order.payment_intent_id,
-                        "client_secret": order.payment_client_secret if order.status == "pending_payment" else None,
-                        "amount_captured": order.amount_captured, "amount_refunded": order.amount_refunded,
-                        "error": order.payment_error},
+            "payment": _payment(order, payments_on),
         })
     return described
+
+
+def _payment(order: Order, payments_on: bool) -> dict:
+    """The order's payment; with no payment provider configured, an order never paid for says so."""
+    payment = {"provider": "stripe", "status": order.payment_status, "payment_intent_id": order.payment_intent_id,
+               "client_secret": order.payment_client_secret if order.status == "pending_payment" else None,
+               "amount_captured": order.amount_captured, "amount_refunded": order.amount_refunded,
+               "error": order.payment_error, "message": None}
+    if not payments_on and order.payment_intent_id is None and order.payment_status == "requires_payment_method":
+        payment.update(status="unavailable", message=_(
+            "Payments are not set up on this server, so this order cannot be paid here: set STRIPE_SECRET_KEY "
+            "(or run `make run`, which starts a local test payment server)."))
+    return payment

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from consult import dispensing
 from core import audit
-from core.db import end_unit_of_work, utcnow
+from core.db import closing_time, end_unit_of_work, utcnow
 from core.errors import Conflict, NotFound
 from core.identity.models import User
 from core.states import StateMachine
@@ -54,7 +54,7 @@ def locked(*, session: Session, order_id: str) -> Order:
 
 def _close(session: Session, order: Order, target: str, *, actor_id: str | None, **values) -> None:
     """Move an open order to cancelled, expired or refunded and give back what it holds."""
-    LIFECYCLE.advance(session, order, target, closed_at=utcnow(), **values)
+    LIFECYCLE.advance(session, order, target, closed_at=closing_time(order), **values)
     _release_holds(session, order, actor_id=actor_id)
 
 
@@ -291,7 +291,7 @@ def refund(*, session: Session, admin: User, order_id: str, amount: int | None, 
         amount = payments.refundable(order, amount)
         order = _refund(session, order, amount=amount, actor_id=admin.id, reason=reason, doing="refunding")
         if order.amount_refunded >= order.amount_captured:
-            LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
+            LIFECYCLE.advance(session, order, "refunded", closed_at=closing_time(order))
     audit.record(session=session, actor_id=admin.id, action=ShopEvent.ORDER_REFUNDED, subject_type="order",
                  subject_id=order.id, detail={"amount": amount, "total_refunded": order.amount_refunded})
     return order
@@ -401,5 +401,5 @@ def _refunded_at_provider(session: Session, order: Order, charge: dict) -> str:
     captured = order.amount_captured or int(charge.get("amount_captured") or 0)
     order.payment_status = "refunded" if refunded >= captured else "partially_refunded"
     if refunded >= captured and LIFECYCLE.allowed(order.status, "refunded"):
-        LIFECYCLE.advance(session, order, "refunded", closed_at=utcnow())
+        LIFECYCLE.advance(session, order, "refunded", closed_at=closing_time(order))
     return "refund recorded"

@@ -152,12 +152,16 @@ class OrderLineSchema(Schema):
 
 class PaymentSchema(Schema):
     provider = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={
+        "description": "requires_payment_method, authorized, captured, canceled, refunded, partially_refunded, "
+                       "or unavailable (no payment provider is configured on this server: see message)"})
     payment_intent_id = fields.String(allow_none=True)
     client_secret = fields.String(allow_none=True)
     amount_captured = StrictInteger()
     amount_refunded = StrictInteger()
     error = fields.String(allow_none=True)
+    message = fields.String(allow_none=True, metadata={"description": "why the order cannot be paid, when status "
+                                                                      "is unavailable"})
 
 
 class OrderSchema(Schema):

@@ -137,9 +137,10 @@ def test_dispensing_is_refused_when_a_supply_dispensed_since_approval_interacts(
     assert dispensing.ensure_safe_to_dispense(session=session, prescription_id=waiting.id) == {
         "blocking": [], "warnings": []}
     # Meanwhile simvastatin was dispensed on another prescription (recorded here directly).
+    now = utcnow()
     other = Prescription(consultation_id=waiting.consultation_id, patient_id=waiting.patient_id,
                          doctor_id=waiting.doctor_id, status="dispensed", policy="cn", diagnosis=DIAGNOSIS,
-                         closed_at=utcnow())
+                         created_at=now, closed_at=now)  # never closed before it was created
     session.add(other)
     session.flush()
     row = PrescriptionItem(prescription_id=other.id, position=0, quantity_remaining=0, **SIMVASTATIN)

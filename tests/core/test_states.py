@@ -1,6 +1,6 @@
 """State machines: a row moves only along its declared table, and of two concurrent movers exactly one wins."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
@@ -34,7 +34,8 @@ def visit(session):
     """A consultation row waiting in the queue, moved by `lifecycle`."""
     user, _ = make_user(session, role="patient")
     row = Consultation(patient_id=patients.of_user(session=session, user=user).id, status="waiting", policy="cn",
-                       chief_complaint="Follow-up of known condition", is_follow_up=True, prior_diagnosis=None)
+                       chief_complaint="Follow-up of known condition", is_follow_up=True, prior_diagnosis=None,
+                       created_at=CLOSED - timedelta(hours=1))  # closed (below) never before it was created
     session.add(row)
     session.commit()
     return row

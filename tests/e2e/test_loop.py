@@ -46,20 +46,26 @@ def test_a_patient_gets_a_prescription_medicine_from_consultation_to_doorstep(
     refusal = ok(patient.post("/api/v1/orders", json=order_body, headers={"Idempotency-Key": "loop-first-try"}), 409)
     assert refusal["type"] == "/problems/prescription-required"
 
+    # The patient adds exactly the fields the refusal names (cn: the offline diagnosis and its record).
+    knows = {"prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
+             "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
+                                          "document_reference": "OP-2026-1014-0032"}}
+    assert refusal["consultation_request_missing"] == list(knows)
     consultation = ok(patient.post(refusal["consultation_url"], json={
         **refusal["consultation_request"], "symptoms": ["sore throat"],
-        "prior_diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
-        "prior_diagnosis_evidence": {"institution": "Beijing Chaoyang Hospital", "date": "2026-10-14",
-                                     "document_reference": "OP-2026-1014-0032"}}))
+        **{name: knows[name] for name in refusal["consultation_request_missing"]}}))
     assert consultation["status"] == "waiting"
     ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/accept"))
     # Under cn the doctor confirms the record of the offline diagnosis before prescribing for a follow-up.
     confirmed = ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/prior-diagnosis/confirm"))
     assert confirmed["prior_diagnosis_evidence"]["confirmed_by"] == doctor.user.id
+    requested = ok(doctor.get(f"/api/v1/consultations/{consultation['id']}"))["requested_products"][0]
+    assert (requested["drug_id"], requested["pack_size"]) == ("amoxicillin-500mg-cap", 21)
     draft = ok(doctor.post(f"/api/v1/consultations/{consultation['id']}/prescriptions", json={
         "diagnosis": {"code": "J03.9", "display": "Acute tonsillitis"},
-        "items": [{"drug_id": "amoxicillin-500mg-cap", "dose": 500, "dose_unit": "mg", "frequency_per_day": 3,
-                   "route": "oral", "days_supply": 7, "quantity": 21, "refills": 0}]}))
+        # drafted from the requested product as the consultation shows it: no drug id or pack size looked up
+        "items": [{"product_id": requested["product_id"], "packs": requested["packs"], "dose": 500,
+                   "dose_unit": "mg", "frequency_per_day": 3, "route": "oral", "days_supply": 7, "refills": 0}]}))
     assert draft["safety"]["blocking"] == []
     assert ok(doctor.post(f"/api/v1/prescriptions/{draft['id']}/sign", json={}))["status"] == "pending_review"
     ok(pharmacist.post(f"/api/v1/prescriptions/{draft['id']}/claim"))

@@ -9,7 +9,7 @@ from consult.models import PrescriptionItem
 from core.db import utcnow
 from shop import orders
 from shop.models import InventoryLot, Order
-from tests.factories.consult import AMOXICILLIN, approved_prescription, item
+from tests.factories.consult import AMOXICILLIN, PRIOR_DIAGNOSIS_EVIDENCE, approved_prescription, item
 from tests.factories.shop import ADDRESS, make_product
 
 
@@ -85,10 +85,13 @@ def test_an_rx_line_without_a_prescription_points_to_a_consultation(session, log
     # nothing was held: not even the OTC line's stock
     assert lot_of(session, otc).reserved == 0
     assert session.scalar(select(Order).where(Order.user_id == patient.user.id)) is None
-    # the ready body opens a consultation as it is
+    # the ready body, with the fields the problem names, opens a consultation
+    assert problem["consultation_request_missing"] == ["prior_diagnosis", "prior_diagnosis_evidence"]
     opened = patient.post(problem["consultation_url"], json={
-        **problem["consultation_request"], "prior_diagnosis": {"code": "J02.9", "display": "Pharyngitis"}})
-    assert opened.status_code == 201 and opened.json["requested_product_ids"] == [amoxicillin.id]
+        **problem["consultation_request"], "prior_diagnosis": {"code": "J02.9", "display": "Pharyngitis"},
+        "prior_diagnosis_evidence": PRIOR_DIAGNOSIS_EVIDENCE})
+    assert (opened.status_code, opened.json["status"]) == (201, "waiting")
+    assert opened.json["requested_product_ids"] == [amoxicillin.id]
 
 
 def test_an_rx_line_with_an_approved_prescription_is_ordered(session, login_as, amoxicillin):
@@ -235,3 +238,11 @@ def test_under_us_the_cn_list_does_not_apply_at_checkout(session, login_as, us_p
     response = checkout(patient, order_body((warfarin, 1, {"prescription_id": prescription.id})))
     assert response.status_code == 201
     assert lot_of(session, warfarin).reserved == 1
+
+
+def test_without_a_payment_provider_the_order_says_it_cannot_be_paid(login_as, otc):
+    response = checkout(login_as("patient"), order_body((otc, 1)))
+    assert response.status_code == 201
+    payment = response.json["payment"]
+    assert (payment["status"], payment["payment_intent_id"]) == ("unavailable", None)
+    assert payment["message"].startswith("Payments are not set up on this server")
