@@ -65,6 +65,13 @@ def from_environment(env=None) -> dict:
         # Off only to measure what the audit log costs (the bench runs RXLOOP_ENV=bench for
         # that); refused in production.
         "AUDIT_ENABLED": env.get("AUDIT_ENABLED", "1") not in ("0", "false", ""),
+        # The assistant (assistant/): "rules", rxloop's deterministic provider, or "openai", any
+        # OpenAI-compatible chat-completions endpoint at RXLOOP_ASSISTANT_URL (key, model, timeout in seconds).
+        "RXLOOP_ASSISTANT": env.get("RXLOOP_ASSISTANT", "rules"),
+        "RXLOOP_ASSISTANT_URL": env.get("RXLOOP_ASSISTANT_URL", ""),
+        "RXLOOP_ASSISTANT_KEY": env.get("RXLOOP_ASSISTANT_KEY", ""),
+        "RXLOOP_ASSISTANT_MODEL": env.get("RXLOOP_ASSISTANT_MODEL", ""),
+        "RXLOOP_ASSISTANT_TIMEOUT": float(env.get("RXLOOP_ASSISTANT_TIMEOUT") or 10),
     }
 
 
@@ -82,5 +89,9 @@ def validate(config: dict) -> None:
             raise ConfigError("AUDIT_SIGNING_KEY must be set in production (an Ed25519 private key)")
         if not config["AUDIT_ENABLED"]:
             raise ConfigError("the audit log cannot be turned off in production")
+    if config.get("RXLOOP_ASSISTANT", "rules") not in ("rules", "openai"):
+        raise ConfigError("RXLOOP_ASSISTANT must be 'rules' or 'openai'")
+    if config.get("RXLOOP_ASSISTANT") == "openai" and not config.get("RXLOOP_ASSISTANT_URL"):
+        raise ConfigError("RXLOOP_ASSISTANT=openai needs RXLOOP_ASSISTANT_URL")
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")
