@@ -42,7 +42,7 @@ def _patient(session: Session, patient: Patient) -> tuple[dict, list[str]]:
         "conditions": [{"code": c["code"], "display": c["display"]} for c in patient.conditions],
         "medication_profile": sorted({i.drug_id for i in profile.items} | set(profile.reported)),
     }
-    return facts, [f"record:patient.{field}" for field, value in facts.items() if value not in (None, [])]
+    return facts, [f"record:patient.{field}" for field, value in facts.items() if value is not None]
 
 
 def _policy_sources(policy_name: str) -> list[str]:

@@ -29,11 +29,16 @@ from assistant.schemas import SuggestedDiagnosisSchema, SuggestedItemSchema
 MAX_CLAIMS = 50
 MAX_CLAIM_CHARS = 500
 ALLOWED_FIELDS = {"claims", "items", "diagnosis"}
-# Words that would make a claim an order: to skip or defeat a safeguard, or to decide for the human.
+# Phrases that make a claim an order: to skip or defeat a safeguard, or to decide for the human.
 INSTRUCTION = re.compile(
-    r"\b(skip|bypass|ignore|disregard|override|disable|circumvent|auto-?approve|approve|sign|no need (for|to))\b"
-    r".{0,60}\b(review|check|checks|rule|rules|safety|pharmacist|instruction|instructions|prompt|limit|"
-    r"prescription|it|this)\b|ignore (all|any|previous|prior)|系统提示|忽略.{0,10}(指令|规则|审核)|跳过.{0,10}审核",
+    r"\b(skip|bypass|disregard|circumvent|disable|switch off|turn off)\b.{0,40}"
+    r"\b(review|reviews|check|checks|rule|rules|safety|pharmacist|verification|limit|limits)\b"
+    r"|\bignore\b.{0,30}\b(previous|prior|above|all|any|system|instructions?|rules?|review|safety|checks?)\b"
+    r"|\bauto-?(approve|sign)"
+    r"|\b(approve|sign|dispense)\b.{0,20}\b(automatically|immediately|without)\b"
+    r"|\bno need (for|to)\b.{0,20}\b(review|check|sign|pharmacist|prescription)"
+    r"|\boverride\b.{0,20}\b(safety|checks?|rules?|limits?|warnings?|review)\b"
+    r"|系统提示|忽略.{0,10}(指令|规则|审核|提示)|跳过.{0,10}(审核|检查|药师)|无需.{0,6}(审核|药师)|自动.{0,4}(批准|通过|签)",
     re.IGNORECASE)
 
 
