@@ -19,6 +19,7 @@ from consult.safety_facts import age_in_months
 from consult.screening import items_of
 from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition
+from core.i18n import _
 from core.identity.models import User
 from shop import catalog
 
@@ -52,9 +53,9 @@ def _policy_sources(policy_name: str) -> list[str]:
 def _consultation(session: Session, user: User, consultation_id: str, *, drafting: bool) -> tuple[Subject, dict]:
     consultation = consultations.get(session=session, user=user, consultation_id=consultation_id)
     if consultation.doctor_id != user.id:
-        raise Forbidden("Only the consultation's own doctor asks the assistant about it.")
+        raise Forbidden(_("Only the consultation's own doctor asks the assistant about it."))
     if drafting and consultation.status != "in_progress":
-        raise InvalidTransition("Draft a prescription only during a consultation in progress.",
+        raise InvalidTransition(_("Draft a prescription only during a consultation in progress."),
                                 current_status=consultation.status)
     patient = session.get(Patient, consultation.patient_id)
     facts, sources = _patient(session, patient)
@@ -82,13 +83,14 @@ def _consultation(session: Session, user: User, consultation_id: str, *, draftin
 def _prescription(session: Session, user: User, prescription_id: str, *, kind: str) -> tuple[Subject, dict]:
     prescription: Prescription = prescriptions.get(session=session, user=user, prescription_id=prescription_id)
     if user.role not in ("pharmacist", "doctor") or (user.role == "doctor" and prescription.doctor_id != user.id):
-        raise Forbidden("Only the prescription's pharmacist or its doctor asks the assistant about it.")
+        raise Forbidden(_("Only the prescription's pharmacist or its doctor asks the assistant about it."))
     if kind == "review_note" and prescription.status != "pending_review":
-        raise InvalidTransition("A review note is for a prescription awaiting review.",
+        raise InvalidTransition(_("A review note is for a prescription awaiting review."),
                                 current_status=prescription.status)
     findings = [*prescription.safety.get("blocking", []), *prescription.safety.get("warnings", [])]
     if kind == "refusal_explanation" and prescription.status != "rejected" and not prescription.safety.get("blocking"):
-        raise InvalidTransition("Only a rejected prescription, or one with blocking findings, has a refusal to explain.",
+        raise InvalidTransition(_("Only a rejected prescription, or one with blocking findings, has a refusal "
+                                  "to explain."),
                                 current_status=prescription.status)
     patient = session.get(Patient, prescription.patient_id)
     facts, sources = _patient(session, patient)

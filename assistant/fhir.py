@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from assistant.models import Suggestion
 from consult.models import Prescription, PrescriptionItem
 from core.errors import NotFound
+from core.i18n import _
 
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
@@ -20,7 +21,7 @@ def _time(value):
 
 def provenance(*, session: Session, suggestion: Suggestion) -> dict:
     if suggestion.prescription_id is None:
-        raise NotFound("This suggestion has not become a prescription.")
+        raise NotFound(_("This suggestion has not become a prescription."))
     prescription = session.get(Prescription, suggestion.prescription_id)
     item_ids = session.scalars(select(PrescriptionItem.id).where(PrescriptionItem.prescription_id == prescription.id)
                                .order_by(PrescriptionItem.position))

@@ -149,7 +149,8 @@ def gate(session: Session, *, kind: str, output: dict, sources: list[str], patie
         items = [i for i in (_item(r, sources=known, dropped=dropped, formulary=formulary) for r in raw_items) if i]
         kept["items"] = _screened(session, patient_id=patient_id, policy=policy, items=items, dropped=dropped)
         try:
-            kept["diagnosis"] = SuggestedDiagnosisSchema().load(output["diagnosis"]) if output.get("diagnosis") else None
+            diagnosis = output.get("diagnosis")
+            kept["diagnosis"] = SuggestedDiagnosisSchema().load(diagnosis) if diagnosis else None
         except (ValidationError, TypeError) as error:
             _drop(dropped, "diagnosis", "malformed", getattr(error, "messages", error))
             kept["diagnosis"] = None

@@ -17,6 +17,7 @@ from flask import current_app
 from assistant.prompts import INSTRUCTIONS, RawSuggestion, prompt_hash, prompt_of
 from assistant.rules_provider import RulesProvider
 from core.errors import ServiceUnavailable
+from core.i18n import _
 
 class Provider(Protocol):
     name: str
@@ -46,7 +47,7 @@ class OpenAICompatibleProvider:
             output = json.loads(content)
         except (urllib.error.URLError, TimeoutError, OSError, KeyError, IndexError, TypeError,
                 ValueError) as error:
-            raise ServiceUnavailable("The assistant did not answer; write it yourself.") from error
+            raise ServiceUnavailable(_("The assistant did not answer; write it yourself.")) from error
         if not isinstance(output, dict):
             output = {"claims": [], "unparsed": str(output)[:1000]}
         return RawSuggestion(provider=self.name, model=str(answer.get("model") or self.model)[:120],

@@ -20,6 +20,7 @@ from consult.models import Prescription
 from core import audit
 from core.db import utcnow
 from core.errors import InvalidTransition, NotFound, ValidationFailed
+from core.i18n import _
 from core.identity.models import User
 
 ITEM_FIELDS = ("drug_id", "dose", "dose_unit", "frequency_per_day", "route", "days_supply", "quantity", "refills",
@@ -57,16 +58,16 @@ def get(*, session: Session, user: User, suggestion_id: str) -> Suggestion:
                           subject_type="assistant_suggestion", subject_id=suggestion.id,
                           patient_id=suggestion.patient_id, refused=not allowed)
     if not allowed:
-        raise NotFound("No such suggestion of yours.")
+        raise NotFound(_("No such suggestion of yours."))
     return suggestion
 
 
 def _undecided_of(session: Session, user: User, suggestion_id: str) -> Suggestion:
     suggestion = session.get(Suggestion, suggestion_id)
     if suggestion is None or suggestion.requested_by != user.id:
-        raise NotFound("No such suggestion of yours.")
+        raise NotFound(_("No such suggestion of yours."))
     if suggestion.outcome is not None:
-        raise InvalidTransition("This suggestion was already decided.", current_status=suggestion.outcome)
+        raise InvalidTransition(_("This suggestion was already decided."), current_status=suggestion.outcome)
     return suggestion
 
 
@@ -79,7 +80,7 @@ def _decide(session: Session, user: User, suggestion: Suggestion, outcome: str, 
                 prescription_id=prescription_id)
         .execution_options(synchronize_session=False))
     if decided.rowcount != 1:
-        raise InvalidTransition("This suggestion was already decided.", current_status="decided")
+        raise InvalidTransition(_("This suggestion was already decided."), current_status="decided")
     session.refresh(suggestion)
     audit.record(session=session, actor_id=user.id, action=AssistantEvent.SUGGESTION_DECIDED,
                  subject_type="assistant_suggestion", subject_id=suggestion.id, patient_id=suggestion.patient_id,
@@ -106,17 +107,17 @@ def draft_from(*, session: Session, doctor: User, suggestion_id: str, items: lis
     (edited, with the diff). It is a draft: unsigned, screened again, and the doctor's alone."""
     suggestion = _undecided_of(session, doctor, suggestion_id)
     if suggestion.kind != "draft_prescription":
-        raise InvalidTransition("Only a draft_prescription suggestion drafts a prescription.",
+        raise InvalidTransition(_("Only a draft_prescription suggestion drafts a prescription."),
                                 current_status=suggestion.kind)
     suggested = [{k: v for k, v in i.items() if k in ITEM_FIELDS} for i in suggestion.kept.get("items", [])]
     written = [dict(i) for i in items] if items is not None else suggested
     diagnosis = diagnosis or suggestion.kept.get("diagnosis")
     if not written:
-        raise ValidationFailed("The suggestion has no item: write the items yourself.",
-                               errors={"items": ["Required: the suggestion has none."]})
+        raise ValidationFailed(_("The suggestion has no item: write the items yourself."),
+                               errors={"items": [_("Required: the suggestion has none.")]})
     if not diagnosis:
-        raise ValidationFailed("The suggestion has no diagnosis: write it yourself.",
-                               errors={"diagnosis": ["Required: the suggestion has none."]})
+        raise ValidationFailed(_("The suggestion has no diagnosis: write it yourself."),
+                               errors={"diagnosis": [_("Required: the suggestion has none.")]})
     prescription = prescriptions.create_draft(session=session, doctor=doctor, consultation_id=suggestion.subject_id,
                                               items=written, diagnosis=diagnosis)
     diff = _item_diff(suggested, written)
@@ -136,12 +137,13 @@ def decide(*, session: Session, user: User, suggestion_id: str, outcome: str, te
     prescription is accepted or edited by drafting from it; it may only be rejected here."""
     suggestion = _undecided_of(session, user, suggestion_id)
     if suggestion.kind == "draft_prescription" and outcome != "rejected":
-        raise InvalidTransition("Draft from the suggestion to accept or edit it.", current_status="undecided",
+        raise InvalidTransition(_("Draft from the suggestion to accept or edit it."), current_status="undecided",
                                 target_status=outcome)
     diff = None
     if outcome == "edited":
         if not (text or "").strip():
-            raise ValidationFailed("An edit needs the text as you wrote it.", errors={"text": ["Required for edited."]})
+            raise ValidationFailed(_("An edit needs the text as you wrote it."),
+                                   errors={"text": [_("Required for edited.")]})
         diff = [{"path": "text", "line": line} for line in difflib.unified_diff(
             _as_text(suggestion.kept).splitlines(), text.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]

@@ -84,7 +84,8 @@ def test_a_review_note_is_for_a_prescription_awaiting_review(session, people):
 def test_every_suggestion_and_decision_is_audited(session, people, asking_for):
     suggestion = ask(people["doctor"], "consultation_summary", asking_for().id).json
     people["doctor"].post(f"/api/v1/assistant/suggestions/{suggestion['id']}/outcome", json={"outcome": "rejected"})
-    actions = [e.action for e in session.query(AuditEntry).filter_by(subject_id=suggestion["id"]).order_by(AuditEntry.seq)]
+    entries = session.query(AuditEntry).filter_by(subject_id=suggestion["id"]).order_by(AuditEntry.seq)
+    actions = [e.action for e in entries]
     assert actions == ["assistant.suggestion_made", "assistant.suggestion_decided"]
 
 
