@@ -115,12 +115,13 @@ def _document_optional_bodies(api) -> None:
 
 def _blueprints():
     # Only the composition root imports the contexts' blueprints.
+    from assistant.api import blueprints as assistant_blueprints
     from consult.api import blueprints as consult_blueprints
     from core.api import blp as operations
     from core.identity.api import blp as identity
     from shop.api import blueprints as shop_blueprints
 
-    return [operations, identity, *consult_blueprints, *shop_blueprints]
+    return [operations, identity, *consult_blueprints, *shop_blueprints, *assistant_blueprints]
 
 
 def _register_workbench(app: Flask) -> None:

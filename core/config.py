@@ -73,6 +73,13 @@ def from_environment(env=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": _int(env, "TOKEN_TTL_SECONDS", 3600),
+        # The assistant (assistant/): "rules", rxloop's deterministic provider, or "openai", any
+        # OpenAI-compatible chat-completions endpoint at RXLOOP_ASSISTANT_URL (key, model, timeout in seconds).
+        "RXLOOP_ASSISTANT": env.get("RXLOOP_ASSISTANT", "rules"),
+        "RXLOOP_ASSISTANT_URL": env.get("RXLOOP_ASSISTANT_URL", ""),
+        "RXLOOP_ASSISTANT_KEY": env.get("RXLOOP_ASSISTANT_KEY", ""),
+        "RXLOOP_ASSISTANT_MODEL": env.get("RXLOOP_ASSISTANT_MODEL", ""),
+        "RXLOOP_ASSISTANT_TIMEOUT": float(env.get("RXLOOP_ASSISTANT_TIMEOUT") or 10),
     }
 
 
@@ -92,5 +99,9 @@ def validate(config: dict) -> None:
             raise ConfigError("the audit log cannot be turned off in production")
     if not config.get("SESSION_COOKIE_SECURE", True) and config["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS:
         raise ConfigError("the session cookie must be Secure outside development and tests")
+    if config.get("RXLOOP_ASSISTANT", "rules") not in ("rules", "openai"):
+        raise ConfigError("RXLOOP_ASSISTANT must be 'rules' or 'openai'")
+    if config.get("RXLOOP_ASSISTANT") == "openai" and not config.get("RXLOOP_ASSISTANT_URL"):
+        raise ConfigError("RXLOOP_ASSISTANT=openai needs RXLOOP_ASSISTANT_URL")
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

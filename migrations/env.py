@@ -8,6 +8,7 @@ import consult.models  # noqa: F401  (register every table on the metadata)
 import core.audit  # noqa: F401
 import core.identity.models  # noqa: F401
 import shop.models  # noqa: F401
+import assistant.models  # noqa: F401
 from core.db import Base
 
 config = context.config

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from assistant import suggestions
 from consult import patients
 from consult.models import PrescriptionItem
 from core.admission import MAX_JSON_DEPTH, UNSTORABLE_TEXT
@@ -140,7 +141,10 @@ def world(session, client, login_as):
            "item_id": session.scalar(select(PrescriptionItem.id).where(
                PrescriptionItem.prescription_id == prescription.id)),
            "order_id": order["id"], "line_id": order["items"][0]["id"],
-           "patient_id": patients.of_user(session=session, user=patient).id}
+           "patient_id": patients.of_user(session=session, user=patient).id,
+           "suggestion_id": suggestions.suggest(session=session, user=doctor, kind="draft_prescription",
+                                                subject_id=prescription.consultation_id).id}
+    session.commit()
     return callers, ids
 
 
