@@ -132,6 +132,7 @@ class _Row:
         self.drug_id, self.dose, self.dose_unit, self.route = drug_id, Decimal(str(dose)), dose_unit, route
         self.frequency_per_day, self.days_supply = Decimal(str(frequency_per_day)), days_supply
         self.quantity, self.refills = quantity, refills
+        self.packs = self.pack_size = None  # an assistant writes units of the drug, never packs
 
 
 def gate(session: Session, *, kind: str, output: dict, sources: list[str], patient_id: str,
