@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
+from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -46,11 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=docs_page.ASSETS_URL,  # served from the installed package, no CDN
         JSON_SORT_KEYS=False,
     )
 
     logs.configure(app)
+    headers.init_app(app)
     i18n.init_app(app)
     database = Database()  # one per app: a second app must never swap the first one's engine
     database.init_app(app)
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     _document_fhir_errors(api)
     _document_optional_bodies(api)
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
+    app.register_blueprint(docs_page.blp)
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
     admission.register(app)

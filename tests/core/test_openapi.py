@@ -2,8 +2,9 @@
 
 from tests.core.test_access import endpoints
 
-# Pages for people, not the JSON API: the problem types' documentation (tests/core/test_problem_pages.py).
-PAGES = {"problems.index", "problems.page"}
+# Pages for people, not the JSON API: the problem types' documentation (tests/core/test_problem_pages.py)
+# and the docs page's Swagger UI assets (tests/core/test_security_headers.py).
+PAGES = {"problems.index", "problems.page", "docs_assets.asset"}
 
 
 def test_the_spec_is_openapi_3_1_with_bearer_auth(client):
