@@ -62,7 +62,8 @@ def _may_see(session: Session, user: User, prescription: Prescription) -> bool:
 
 def list_for(*, session: Session, user: User, status: str | None, limit: int | None,
              cursor: str | None) -> Page:
-    """Patients and doctors see their own; pharmacists the review queue, oldest signature first."""
+    """Patients and doctors see their own; pharmacists the review queue, oldest signature first (and
+    signed prescriptions by status, never drafts)."""
     stmt = select(Prescription)
     keys = (Prescription.created_at, Prescription.id)
     if user.role == "patient":
@@ -70,8 +71,8 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
                           Prescription.status != "draft")
     elif user.role == "doctor":
         stmt = stmt.where(Prescription.doctor_id == user.id)
-    elif user.role == "pharmacist":
-        stmt = stmt.where(Prescription.status == (status or "pending_review"))
+    elif user.role == "pharmacist":  # never a doctor's unsigned draft, even asked for by status
+        stmt = stmt.where(Prescription.status == (status or "pending_review"), Prescription.status != "draft")
         keys = (Prescription.signed_at, Prescription.id)
     if status:
         stmt = stmt.where(Prescription.status == status)
