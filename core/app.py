@@ -7,7 +7,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from core import config as settings
 from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
@@ -126,7 +126,9 @@ def _register_unit_of_work(app: Flask) -> None:
         except IntegrityError:
             log.exception("commit refused by a constraint")
             return errors.problem(Problem.INTERNAL_ERROR, _not_saved("Something went wrong on our side"))
-        except OperationalError:
+        except DBAPIError as exc:
+            if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                raise
             log.exception("commit failed")
             return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved("The database is unavailable"))
         return response
