@@ -20,7 +20,7 @@ from consult.screening import SafetyCheckFailed, check_safety, items_of, recheck
 from core import audit
 from core.db import utcnow
 from core.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
-from core.identity.accounts import verify_totp
+from core.identity.accounts import check_second_factor
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
@@ -181,7 +181,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
     now = utcnow()
     _refuse(controlled_substance_refusals(policy, drugs=drugs, basis=prescription.controlled_substance_basis,
                                           today=now.date()))
-    if requires_otp(policy, drugs=drugs) and not verify_totp(doctor, otp):
+    if requires_otp(policy, drugs=drugs) and not check_second_factor(session=session, user=doctor, otp=otp):
         raise PolicyViolation("A controlled-drug prescription needs the code from your enrolled authenticator.",
                               rule="us.epcs-two-factor", citation=policy.rule("us.epcs-two-factor").citation,
                               errors={"otp": ["A valid one-time code is required."]})

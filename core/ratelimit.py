@@ -14,7 +14,8 @@ def init_app(app) -> None:
 
 
 def account_key() -> str:
-    """Per-account key for login attempts: the email, whatever address it comes from."""
+    """Key for login attempts at one account from one client address: a stranger's guesses
+    use up only the stranger's own allowance, never the account owner's."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"account:{str(email or '').strip().lower()}"
+    return f"account:{str(email or '').strip().lower()}|{get_remote_address()}"
