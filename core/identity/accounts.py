@@ -14,12 +14,11 @@ from core.errors import DomainError, NotFound, Unauthenticated, ValidationFailed
 from core.i18n import _
 from core.identity import second_factor
 from core.identity.models import ROLES, AccessToken, LoginThrottle, User
-from core.identity.passwords import burn_verification_time, hash_password, verify_password
+from core.identity.passwords import burn_verification_time, hash_password, password_refusals, verify_password
 from core.identity.events import IdentityEvent
 from core.problems import Problem
 
 LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
-MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_email(email: str) -> str:
@@ -31,9 +30,9 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
            actor_id: str | None = None) -> User:
     if role not in ROLES:
         raise ValidationFailed("Unknown role.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("Password too short.", errors={
-            "password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
+    refusals = password_refusals(password, email=email)
+    if refusals:
+        raise ValidationFailed(_("This password may not be used."), errors={"password": refusals})
     if role in ("doctor", "pharmacist") and not license_number:
         raise ValidationFailed("A license number is required.", errors={
             "license_number": [f"A {role} must have a license number."]})
