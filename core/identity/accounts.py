@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -84,14 +86,17 @@ def _count_login_failure(session: Session, user: User, client: str) -> None:
 
     def count(session: Session) -> None:
         config = current_app.config
-        throttle = session.get(LoginThrottle, (user_id, client))
-        if throttle is None:
-            throttle = LoginThrottle(user_id=user_id, client=client, failures=0)
-            session.add(throttle)
-        throttle.failures += 1
-        if throttle.failures >= config["LOGIN_MAX_FAILURES"]:
-            throttle.failures = 0
-            throttle.locked_until = utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        # One statement (an upsert), so two failures racing from one client both count.
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = LoginThrottle.__table__
+        failures = session.scalar(
+            insert(table).values(user_id=user_id, client=client, failures=1)
+            .on_conflict_do_update(index_elements=[table.c.user_id, table.c.client],
+                                   set_={"failures": table.c.failures + 1})
+            .returning(table.c.failures))
+        if failures >= config["LOGIN_MAX_FAILURES"]:
+            session.execute(update(table).where(table.c.user_id == user_id, table.c.client == client).values(
+                failures=0, locked_until=utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])))
             audit.record(session=session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
                          subject_id=user_id, detail={"failures": config["LOGIN_MAX_FAILURES"]})
 

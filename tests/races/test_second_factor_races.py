@@ -30,3 +30,25 @@ def test_sixteen_requests_replaying_one_code_make_exactly_one_acceptance(app, co
         app.config["OTP_MAX_FAILURES"] = saved
     assert results.count(None) == 1
     assert [r.refusal for r in results if r is not None] == [second_factor.Refusal.REPLAYED] * 15
+
+
+def test_sixteen_wrong_logins_at_once_from_one_client_are_all_counted(app, committed):
+    from core.identity.models import LoginThrottle
+
+    with app.app_context(), committed.sessionmaker() as session:
+        user, _ = make_user(session, role="patient")
+        email, user_id = user.email, user.id
+    saved = app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_MAX_FAILURES"]
+    app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_MAX_FAILURES"] = "1000 per minute", 100
+
+    def guess(_i):
+        return app.test_client().post("/api/v1/auth/token", json={"email": email, "password": "a wrong guess"},
+                                      environ_base={"REMOTE_ADDR": "203.0.113.5"}).status_code
+
+    try:
+        statuses = race(16, guess)
+    finally:
+        app.config["LOGIN_RATE_LIMIT"], app.config["LOGIN_MAX_FAILURES"] = saved
+    assert statuses == [401] * 16
+    with committed.sessionmaker() as session:
+        assert session.get(LoginThrottle, (user_id, "203.0.113.5")).failures == 16
