@@ -10,6 +10,9 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 def init_app(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "rxloop")
+    # A window that moves with each attempt: a fixed one would grant twice the limit across
+    # the turn of a minute.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     limiter.init_app(app)
 
 
