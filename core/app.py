@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as settings
 from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
@@ -50,6 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     logs.configure(app)
     headers.init_app(app)
     i18n.init_app(app)

@@ -7,9 +7,11 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from core.app import create_app
 from core.audit import AuditEntry
 from core.identity.events import IdentityEvent
 from tests.consult.test_prescriptions_api import CODEINE_ITEM, IN_PERSON, draft_with
+from tests.conftest import TEST_CONFIG
 from tests.factories.identity import PASSWORD, make_user
 
 NOW = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
@@ -171,3 +173,20 @@ def test_an_admin_unlocks_an_account_and_it_is_audited(session, client, login_as
     assert admin.post(f"/api/v1/admin/users/{user.id}/unlock").status_code == 200
     assert [e.actor_id for e in audited(session, IdentityEvent.USER_UNLOCKED, user.id)] == [admin.user.id]
     assert login(client, "unlock@example.test").status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_lock_is_per_forwarded_client(session, app, client, clock):
+    proxied = create_app({**TEST_CONFIG, "DATABASE_URL": app.config["DATABASE_URL"], "TRUSTED_PROXIES": 1})
+    proxied.extensions["rxloop.db"].sessionmaker.configure(**app.extensions["rxloop.db"].sessionmaker.kw)
+    user, _ = make_user(session, role="patient", email="proxied@example.test")
+    via_proxy = proxied.test_client()
+
+    def login_from(forwarded_for, password=PASSWORD):
+        return via_proxy.post("/api/v1/auth/token", json={"email": "proxied@example.test", "password": password},
+                              headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+
+    for _ in range(5):
+        assert login_from("203.0.113.9", "guess").status_code == 401
+    assert login_from("203.0.113.9").status_code == 401
+    assert login_from("198.51.100.7").status_code == 200  # same proxy, another client
+    proxied.extensions["rxloop.db"].engine.dispose()
