@@ -8,6 +8,7 @@ embedded default); `flask expire-orders` and friends run the same jobs by hand.
 import logging
 
 from celery import Celery
+from celery.signals import setup_logging
 
 from consult import jobs as consult_jobs
 from core import jobs as core_jobs
@@ -17,6 +18,12 @@ from shop import jobs as shop_jobs
 log = logging.getLogger("rxloop.jobs")
 
 JOBS = {**core_jobs.JOBS, **consult_jobs.JOBS, **shop_jobs.JOBS}
+
+
+@setup_logging.connect
+def _leave_logging_to_the_app(**_kwargs):
+    """With a receiver here Celery configures no logging of its own: its lines (a failed task's
+    traceback among them) go through the app's JSON handler and its allow-list (core/logs.py)."""
 
 
 def run_job(app, name: str) -> int:

@@ -21,8 +21,7 @@ from core import audit
 from core.db import closing_time, utcnow
 from core.errors import InvalidTransition, NotFound, PolicyViolation, ValidationFailed
 from core.i18n import _
-from core.identity.accounts import verify_totp
-from core.i18n import _
+from core.identity.accounts import check_second_factor
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
@@ -64,7 +63,8 @@ def _may_see(session: Session, user: User, prescription: Prescription) -> bool:
 
 def list_for(*, session: Session, user: User, status: str | None, limit: int | None,
              cursor: str | None) -> Page:
-    """Patients and doctors see their own; pharmacists the review queue, oldest signature first."""
+    """Patients and doctors see their own; pharmacists the review queue, oldest signature first (and
+    signed prescriptions by status, never drafts)."""
     stmt = select(Prescription)
     keys = (Prescription.created_at, Prescription.id)
     if user.role == "patient":
@@ -72,8 +72,8 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
                           Prescription.status != "draft")
     elif user.role == "doctor":
         stmt = stmt.where(Prescription.doctor_id == user.id)
-    elif user.role == "pharmacist":
-        stmt = stmt.where(Prescription.status == (status or "pending_review"))
+    elif user.role == "pharmacist":  # never a doctor's unsigned draft, even asked for by status
+        stmt = stmt.where(Prescription.status == (status or "pending_review"), Prescription.status != "draft")
         keys = (Prescription.signed_at, Prescription.id)
     if status:
         stmt = stmt.where(Prescription.status == status)
@@ -217,7 +217,7 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
     now = utcnow()
     _refuse(controlled_substance_refusals(policy, drugs=drugs, basis=prescription.controlled_substance_basis,
                                           today=now.date()))
-    if requires_otp(policy, drugs=drugs) and not verify_totp(doctor, otp):
+    if requires_otp(policy, drugs=drugs) and not check_second_factor(session=session, user=doctor, otp=otp):
         raise PolicyViolation("A controlled-drug prescription needs the code from your enrolled authenticator.",
                               rule="us.epcs-two-factor", citation=policy.rule("us.epcs-two-factor").citation,
                               errors={"otp": ["A valid one-time code is required."]})

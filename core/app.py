@@ -7,10 +7,11 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as settings
-from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
+from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -46,11 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=docs_page.ASSETS_URL,  # served from the installed package, no CDN
         JSON_SORT_KEYS=False,
     )
 
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     logs.configure(app)
+    headers.init_app(app)
     i18n.init_app(app)
     database = Database()  # one per app: a second app must never swap the first one's engine
     database.init_app(app)
@@ -64,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     _document_fhir_errors(api)
     _document_optional_bodies(api)
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
+    app.register_blueprint(docs_page.blp)
     _register_workbench(app)
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
@@ -143,7 +148,9 @@ def _register_unit_of_work(app: Flask) -> None:
         except IntegrityError:
             log.exception("commit refused by a constraint")
             return errors.problem(Problem.INTERNAL_ERROR, _not_saved("Something went wrong on our side"))
-        except OperationalError:
+        except DBAPIError as exc:
+            if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+                raise
             log.exception("commit failed")
             return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved("The database is unavailable"))
         return response

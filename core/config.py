@@ -51,6 +51,13 @@ def from_environment(env=None) -> dict:
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Reverse proxies in front that append to X-Forwarded-For (0: clients connect directly).
+        # Login limits and locks are per client address: behind a proxy, without this, every
+        # client would share the proxy's address — and one stranger's guesses would lock all.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Wrong one-time codes in a row (login, enrolment, signing) that lock a user's second factor.
+        "OTP_MAX_FAILURES": _int(env, "OTP_MAX_FAILURES", 5),
+        "OTP_LOCK_MINUTES": _int(env, "OTP_LOCK_MINUTES", 15),
         # argon2id; the defaults are argon2-cffi's RFC 9106 low-memory profile.
         "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int(env, "ARGON2_MEMORY_COST", 65536),

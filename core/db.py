@@ -181,6 +181,16 @@ def units_committed() -> int:
     return g.get("units_committed", 0) if has_request_context() else 0
 
 
+def keep_on_rollback(session: Session, action) -> None:
+    """Do `action(session)` after the request's unit of work rolls back, and commit it: a fact
+    that stands although the request was refused (a wrong one-time code, a failed login must
+    be counted however the request ends). Without a request, it is done at once."""
+    if has_request_context() and g.get("db_session") is session:
+        session.info.setdefault("kept_on_rollback", []).append(action)
+    else:
+        action(session)
+
+
 def finish_request_session(success: bool) -> None:
     session = g.pop("db_session", None)
     if session is None:
@@ -191,7 +201,10 @@ def finish_request_session(success: bool) -> None:
         else:
             session.rollback()
             session.info.pop("audit_pending", None)  # even if the unit of work never reached the database
-            if session.info.get("audit_refused"):  # refused reads are recorded all the same (core/audit.py)
+            kept = session.info.pop("kept_on_rollback", [])
+            for keep in kept:
+                keep(session)
+            if kept or session.info.get("audit_refused"):  # refused reads are recorded all the same (core/audit.py)
                 session.commit()
     finally:
         session.close()

@@ -5,6 +5,7 @@ import logging
 from flask import g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core.i18n import _
 from core.problems import Problem
 
 log = logging.getLogger("rxloop.errors")
@@ -193,6 +194,10 @@ def handle_http_exception(exc: HTTPException):
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if getattr(exc, "connection_invalidated", False):  # the database went away mid-request
+        log.exception("database connection lost", extra={"request_id": g.get("request_id")})
+        return problem(Problem.SERVICE_UNAVAILABLE, _("The database is unavailable; nothing was saved."),
+                       request_id=g.get("request_id"))
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
     return problem(Problem.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.",
                    request_id=g.get("request_id"))

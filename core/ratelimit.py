@@ -10,11 +10,15 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 def init_app(app) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "rxloop")
+    # A window that moves with each attempt: a fixed one would grant twice the limit across
+    # the turn of a minute.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     limiter.init_app(app)
 
 
 def account_key() -> str:
-    """Per-account key for login attempts: the email, whatever address it comes from."""
+    """Key for login attempts at one account from one client address: a stranger's guesses
+    use up only the stranger's own allowance, never the account owner's."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"account:{str(email or '').strip().lower()}"
+    return f"account:{str(email or '').strip().lower()}|{get_remote_address()}"

@@ -4,20 +4,23 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-import pyotp
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.db import add_unique, end_unit_of_work, utcnow
-from core.errors import Unauthenticated, ValidationFailed
-from core.identity.models import ROLES, AccessToken, User
-from core.identity.passwords import burn_verification_time, hash_password, verify_password
+from core.db import add_unique, keep_on_rollback, utcnow
+from core.errors import DomainError, NotFound, Unauthenticated, ValidationFailed
+from core.i18n import _
+from core.identity import second_factor
+from core.identity.models import ROLES, AccessToken, LoginThrottle, User
+from core.identity.passwords import burn_verification_time, hash_password, password_refusals, verify_password
 from core.identity.events import IdentityEvent
+from core.problems import Problem
 
 LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
-MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_email(email: str) -> str:
@@ -29,9 +32,9 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
            actor_id: str | None = None) -> User:
     if role not in ROLES:
         raise ValidationFailed("Unknown role.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("Password too short.", errors={
-            "password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
+    refusals = password_refusals(password, email=email)
+    if refusals:
+        raise ValidationFailed(_("This password may not be used."), errors={"password": refusals})
     if role in ("doctor", "pharmacist") and not license_number:
         raise ValidationFailed("A license number is required.", errors={
             "license_number": [f"A {role} must have a license number."]})
@@ -49,46 +52,68 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
     return user
 
 
-def authenticate(*, session: Session, email: str, password: str, otp: str | None) -> User:
-    """Check credentials. Failures are counted in their own transaction and all look alike."""
+def authenticate(*, session: Session, email: str, password: str, otp: str | None, client: str) -> User:
+    """Check credentials. Failures are counted (kept though the request is refused) and all look alike.
+
+    Wrong passwords lock the account for `client` only (LoginThrottle); wrong codes lock the
+    user's second factor (second_factor), which only someone holding the password reaches.
+    """
     now = utcnow()
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
+    if user is None or not user.is_active:
         burn_verification_time(password)
         raise Unauthenticated(LOGIN_REFUSED)
-    if not user.is_active or (user.locked_until is not None and user.locked_until > now):
+    throttle = session.get(LoginThrottle, (user.id, client))
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         burn_verification_time(password)
         raise Unauthenticated(LOGIN_REFUSED)
-    ok = verify_password(user.password_hash, password)
-    if ok and user.totp_confirmed:
-        ok = bool(otp) and pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1)
-    if not ok:
-        _count_failure(session, user)
+    if not verify_password(user.password_hash, password):
+        _count_login_failure(session, user, client)
         raise Unauthenticated(LOGIN_REFUSED)
-    if user.failed_logins:
-        user.failed_logins = 0
+    if user.totp_confirmed:
+        try:
+            second_factor.accept_code(session=session, user=user, otp=otp)
+        except second_factor.CodeRefused:
+            raise Unauthenticated(LOGIN_REFUSED) from None
+    if throttle is not None:
+        session.delete(throttle)
     return user
 
 
-def _count_failure(session: Session, user: User) -> None:
-    """Count a failed attempt and lock the account after too many.
+def _count_login_failure(session: Session, user: User, client: str) -> None:
+    """Count a failed login from `client` and lock the account for that client after too many."""
+    user_id = user.id
 
-    A unit of work of its own, ended before the refusal is raised: the request's unit of
-    work rolls back on errors, and a brute-force attempt must still be counted.
-    """
-    config = current_app.config
-    failures = session.scalar(
-        update(User).where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    )
-    if failures >= config["LOGIN_MAX_FAILURES"]:
-        session.execute(update(User).where(User.id == user.id).values(
-            failed_logins=0,
-            locked_until=utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])))
-        audit.record(session=session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
-                     subject_id=user.id, detail={"failures": failures})
-    end_unit_of_work(session)
+    def count(session: Session) -> None:
+        config = current_app.config
+        # One statement (an upsert), so two failures racing from one client both count.
+        insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        table = LoginThrottle.__table__
+        failures = session.scalar(
+            insert(table).values(user_id=user_id, client=client, failures=1)
+            .on_conflict_do_update(index_elements=[table.c.user_id, table.c.client],
+                                   set_={"failures": table.c.failures + 1})
+            .returning(table.c.failures))
+        if failures >= config["LOGIN_MAX_FAILURES"]:
+            session.execute(update(table).where(table.c.user_id == user_id, table.c.client == client).values(
+                failures=0, locked_until=utcnow() + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])))
+            audit.record(session=session, actor_id=None, action=IdentityEvent.USER_LOCKED, subject_type="user",
+                         subject_id=user_id, detail={"failures": config["LOGIN_MAX_FAILURES"]})
+
+    keep_on_rollback(session, count)
+
+
+def unlock(*, session: Session, admin: User, user_id: str) -> User:
+    """An admin lifts every lock on an account (logins from any client, the second factor): audited."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    session.execute(delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
+    user.otp_failures = 0
+    user.otp_locked_until = None
+    audit.record(session=session, actor_id=admin.id, action=IdentityEvent.USER_UNLOCKED, subject_type="user",
+                 subject_id=user.id, detail={})
+    return user
 
 
 def _digest(token: str) -> str:
@@ -128,21 +153,73 @@ def revoke_token(*, session: Session, token: str, user: User) -> None:
                  subject_id=user.id, detail={})
 
 
-def start_totp_enrolment(*, session: Session, user: User) -> str:
-    user.totp_secret = pyotp.random_base32()
-    user.totp_confirmed = False
-    audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLMENT_STARTED,
-                 subject_type="user", subject_id=user.id, detail={})
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name="rxloop")
+def start_totp_enrolment(*, session: Session, user: User, password: str, otp: str | None) -> str:
+    """A new authenticator for `user`: never on a bearer token alone. The password is re-entered,
+    and a user who already has a factor proves it with a current code (a lost one is reset by an
+    admin). A wrong password counts as a wrong code: a stolen token cannot guess either for long."""
+    retry_after = second_factor.locked_for(user)
+    if retry_after is not None:
+        raise _too_many_codes(retry_after)
+    if not verify_password(user.password_hash, password):
+        second_factor.count_failure(session=session, user=user)
+        raise ValidationFailed(_("The password or code is incorrect."),
+                               errors={"password": [_("Re-enter your password to change your authenticator.")]})
+    if user.totp_confirmed:
+        try:
+            second_factor.accept_code(session=session, user=user, otp=otp)
+        except second_factor.CodeRefused as refused:
+            raise _code_refusal(refused, field="otp") from None
+    return second_factor.start_enrolment(session=session, user=user, reset=user.totp_confirmed)
 
 
 def confirm_totp_enrolment(*, session: Session, user: User, otp: str) -> None:
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1):
-        raise ValidationFailed("The code does not match.", errors={"otp": ["Invalid code."]})
+    if not user.totp_secret or user.totp_confirmed:
+        raise ValidationFailed(_("There is no authenticator being enrolled."),
+                               errors={"otp": [_("Start the enrolment first.")]})
+    try:
+        second_factor.accept_code(session=session, user=user, otp=otp)
+    except second_factor.CodeRefused as refused:
+        raise _code_refusal(refused, field="otp") from None
     user.totp_confirmed = True
     audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLLED,
                  subject_type="user", subject_id=user.id, detail={})
 
 
-def verify_totp(user: User, otp: str | None) -> bool:
-    return bool(user.totp_confirmed and otp and pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1))
+def reset_totp(*, session: Session, admin: User, user_id: str, reason: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    second_factor.reset_by_admin(session=session, admin=admin, user=user, reason=reason)
+    return user
+
+
+def check_second_factor(*, session: Session, user: User, otp: str | None) -> bool:
+    """For a step that needs the second factor (signing a controlled drug): True when `otp` is a
+    fresh code of the user's enrolled authenticator; a wrong or replayed code is counted, and
+    a locked factor is a 429 with Retry-After."""
+    if not user.totp_confirmed:
+        return False
+    try:
+        second_factor.accept_code(session=session, user=user, otp=otp)
+    except second_factor.CodeRefused as refused:
+        if refused.refusal is second_factor.Refusal.LOCKED:
+            raise _too_many_codes(refused.retry_after) from None
+        return False
+    return True
+
+
+class TooManyCodes(DomainError):
+    problem = Problem.RATE_LIMITED
+
+
+def _too_many_codes(retry_after: int) -> TooManyCodes:
+    return TooManyCodes(_("Too many wrong codes: the second factor is locked for a while."),
+                        headers={"Retry-After": str(retry_after)})
+
+
+def _code_refusal(refused: "second_factor.CodeRefused", *, field: str) -> DomainError:
+    if refused.refusal is second_factor.Refusal.LOCKED:
+        return _too_many_codes(refused.retry_after)
+    message = (_("This code was already used; wait for the next one.")
+               if refused.refusal is second_factor.Refusal.REPLAYED else _("The code does not match."))
+    return ValidationFailed(message, errors={field: [message]})

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, new_id, utcnow
@@ -21,11 +21,14 @@ class User(Base):
     license_number: Mapped[str | None] = mapped_column(String(64))
     specialty: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     # Base32 TOTP secret of an enrolled authenticator (second factor), null when none.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    # The time-step (Unix time // 30) of the last code accepted: a code is accepted once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Wrong codes (or passwords, when re-entered to enrol) in a row; too many lock the factor.
+    otp_failures: Mapped[int] = mapped_column(default=0)
+    otp_locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -41,3 +44,18 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins to one account from one client address, and that pair's lock.
+
+    Locking the pair rather than the account means a stranger guessing a password locks
+    out only themself; the account's owner, from their own address, still logs in.
+    """
+
+    __tablename__ = "login_throttles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]

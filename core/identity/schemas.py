@@ -47,5 +47,17 @@ class TotpEnrolmentSchema(Schema):
     provisioning_uri = fields.String(required=True)
 
 
+class TotpEnrolmentRequestSchema(Schema):
+    """Changing the authenticator needs more than a bearer token: the password, and a current
+    code when one is enrolled."""
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    otp = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+
+
+class AdminReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
 class OtpSchema(Schema):
     otp = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))

@@ -157,6 +157,18 @@ def test_a_pharmacist_cannot_see_a_draft_so_cannot_claim_or_approve_it(session, 
     assert people["admin"].get(f"/api/v1/prescriptions/{rx_id}").json["status"] == "draft"
 
 
+def test_a_pharmacist_neither_lists_nor_reads_a_doctors_unsigned_draft(session, people):
+    rx_id = draft(session, people).json["id"]
+    pharmacist = people["pharmacist"]
+    listed = pharmacist.get("/api/v1/prescriptions?status=draft")
+    assert listed.status_code == 200
+    assert listed.json["items"] == []
+    assert rx_id not in [p["id"] for p in pharmacist.get("/api/v1/prescriptions").json["items"]]
+    read = pharmacist.get(f"/api/v1/prescriptions/{rx_id}")
+    assert read.status_code == 404
+    assert [p["id"] for p in people["doctor"].get("/api/v1/prescriptions?status=draft").json["items"]] == [rx_id]
+
+
 @pytest.mark.parametrize("status,target,who", [
     ("approved", "sign", "doctor"), ("approved", "claim", "pharmacist"),
     ("approved", "approve", "pharmacist"), ("cancelled", "sign", "doctor"),

@@ -152,11 +152,12 @@ def test_only_an_admin_creates_users(login_as):
 def test_an_enrolled_authenticator_is_required_at_login(session, client):
     user, token = make_user(session, role="doctor", email="totp.doc@example.test")
     auth = {"Authorization": f"Bearer {token}"}
-    uri = client.post("/api/v1/me/totp", headers=auth).json["provisioning_uri"]
+    uri = client.post("/api/v1/me/totp", json={"password": PASSWORD}, headers=auth).json["provisioning_uri"]
     secret = pyotp.parse_uri(uri).secret
     assert client.post("/api/v1/me/totp/confirm", json={"otp": "000000"}, headers=auth).status_code == 422
     confirmed = client.post("/api/v1/me/totp/confirm", json={"otp": pyotp.TOTP(secret).now()}, headers=auth)
     assert confirmed.json["totp_enrolled"] is True
 
     assert login(client, "totp.doc@example.test").status_code == 401
-    assert login(client, "totp.doc@example.test", otp=pyotp.TOTP(secret).now()).status_code == 200
+    next_step = pyotp.TOTP(secret).at(utcnow().timestamp() + 30)  # the confirmation's code was used
+    assert login(client, "totp.doc@example.test", otp=next_step).status_code == 200

@@ -141,7 +141,7 @@ def world(session, client, login_as):
            "item_id": session.scalar(select(PrescriptionItem.id).where(
                PrescriptionItem.prescription_id == prescription.id)),
            "order_id": order["id"], "line_id": order["items"][0]["id"],
-           "patient_id": patients.of_user(session=session, user=patient).id,
+           "patient_id": patients.of_user(session=session, user=patient).id, "user_id": doctor.id,
            "suggestion_id": suggestions.suggest(session=session, user=doctor, kind="draft_prescription",
                                                 subject_id=prescription.consultation_id).id}
     session.commit()

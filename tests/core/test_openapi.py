@@ -4,8 +4,8 @@ from tests.core.test_access import endpoints
 from web import BLUEPRINTS as WORKBENCH
 
 # Pages for people, not the JSON API: the problem types' documentation (tests/core/test_problem_pages.py)
-# and the workbench (tests/web).
-PAGES = {"problems.index", "problems.page"}
+# and the workbench (tests/web), and the docs page's Swagger UI assets (tests/core/test_security_headers.py).
+PAGES = {"problems.index", "problems.page", "docs_assets.asset"}
 WORKBENCH_PAGES = {blueprint.name for blueprint in WORKBENCH}
 
 
