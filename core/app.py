@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings.PROJECT_ROOT / "instance"))
     values = settings.from_environment()
     values.update(config or {})
+    settings.secure_cookie(values, given=config or {})
     settings.validate(values)
     app.config.update(values)
     app.config.update(

@@ -94,6 +94,14 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or inconsistent; the app refuses to start."""
 
 
+def secure_cookie(values: dict, *, given: dict, env=None) -> None:
+    """SESSION_COOKIE_SECURE that neither the environment nor the caller set follows RXLOOP_ENV as
+    finally configured (an app made with RXLOOP_ENV=production in code gets a Secure cookie)."""
+    env = os.environ if env is None else env
+    if "SESSION_COOKIE_SECURE" not in env and "SESSION_COOKIE_SECURE" not in given:
+        values["SESSION_COOKIE_SECURE"] = values["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS
+
+
 def validate(config: dict) -> None:
     if config["RXLOOP_ENV"] == "production":
         if config["SECRET_KEY"] in ("", DEV_SECRET_KEY):

@@ -1,6 +1,7 @@
 """Sign-in and sign-out with a session cookie, the language switch, and `/`, which leads to sign-in."""
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 
 from core.db import current_session
 from core.errors import Unauthenticated
@@ -18,7 +19,7 @@ def _login_limit():
 
 def _account_key() -> str:
     """The same per-account key as the API's login (core.ratelimit.account_key), read from the form."""
-    return f"account:{request.form.get('email', '').strip().lower()}"
+    return f"account:{request.form.get('email', '').strip().lower()}|{get_remote_address()}"
 
 
 @bp.route("/", methods=["GET"])
@@ -38,7 +39,7 @@ def sign_in():
     try:
         user = accounts.authenticate(session=current_session(), email=request.form.get("email", ""),
                                      password=request.form.get("password", ""),
-                                     otp=request.form.get("otp", "").strip() or None)
+                                     otp=request.form.get("otp", "").strip() or None, client=get_remote_address())
     except Unauthenticated:
         # The failure is already counted in its own unit of work; this answer changes nothing.
         return render_template("sign_in.html", email=request.form.get("email", ""), failed=True), 401
