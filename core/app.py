@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
 from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
+from core.encryption import keys as data_keys
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     logs.configure(app)
     i18n.init_app(app)
+    data_keys.init_app(app)  # before anything reads or writes an encrypted column
     database = Database()  # one per app: a second app must never swap the first one's engine
     database.init_app(app)
     migrate.init_app(app, database, directory=str(settings.PROJECT_ROOT / "migrations"))

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from core.encryption import keys as data_keys
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +67,9 @@ def from_environment(env=None) -> dict:
         # Off only to measure what the audit log costs (the bench runs RXLOOP_ENV=bench for
         # that); refused in production.
         "AUDIT_ENABLED": env.get("AUDIT_ENABLED", "1") not in ("0", "false", ""),
+        # The data key ring, `id:base64key,…` (32-byte keys), the first one active (core/encryption).
+        # Development without one uses instance/data-keys, created on first use.
+        "RXLOOP_DATA_KEYS": env.get("RXLOOP_DATA_KEYS", ""),
     }
 
 
@@ -82,5 +87,12 @@ def validate(config: dict) -> None:
             raise ConfigError("AUDIT_SIGNING_KEY must be set in production (an Ed25519 private key)")
         if not config["AUDIT_ENABLED"]:
             raise ConfigError("the audit log cannot be turned off in production")
+        if not config["RXLOOP_DATA_KEYS"]:
+            raise ConfigError("RXLOOP_DATA_KEYS must be set in production (patient data is encrypted with it)")
+    if config["RXLOOP_DATA_KEYS"]:
+        try:
+            data_keys.parse(config["RXLOOP_DATA_KEYS"])
+        except data_keys.InvalidKeyRing as exc:
+            raise ConfigError(f"RXLOOP_DATA_KEYS: {exc}") from None
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

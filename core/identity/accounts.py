@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import add_unique, end_unit_of_work, utcnow
+from core.encryption.keys import current_ring
 from core.errors import Unauthenticated, ValidationFailed
 from core.identity.models import ROLES, AccessToken, User
 from core.identity.passwords import burn_verification_time, hash_password, verify_password
@@ -49,10 +50,16 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
     return user
 
 
+def find_by_email(*, session: Session, email: str) -> User | None:
+    """The account with this email, found by its keyed digest (the email itself is encrypted)."""
+    digests = current_ring().lookup_digests(normalise_email(email))
+    return session.scalar(select(User).where(User.email_lookup.in_(digests)))
+
+
 def authenticate(*, session: Session, email: str, password: str, otp: str | None) -> User:
     """Check credentials. Failures are counted in their own transaction and all look alike."""
     now = utcnow()
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = find_by_email(session=session, email=email)
     if user is None:
         burn_verification_time(password)
         raise Unauthenticated(LOGIN_REFUSED)
