@@ -36,6 +36,15 @@ COLUMNS = {
 }
 
 
+class _DateKeptAsText(sa.Date):
+    """DATE, copied as it is: SQLite's batch copy CASTs a column whose affinity changes, and
+    CAST('1992-09-03' AS DATE) keeps only 1992 there; the ISO text is what SQLAlchemy reads."""
+
+    @property
+    def _type_affinity(self):
+        return sa.String
+
+
 def _rewrite(table_name: str, columns: list[str], rewrite) -> None:
     """Replace each row's `columns` with `rewrite(row)` (a dict of new values), a batch at a time by id."""
     written = ['email_lookup'] if table_name == 'users' else []
@@ -95,7 +104,8 @@ def downgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, old in columns.items():
                 using = {sa.JSON: 'json', sa.Date: 'date'}.get(type(old))
-                batch_op.alter_column(column, existing_type=sa.Text(), type_=old,
+                restored = _DateKeptAsText() if isinstance(old, sa.Date) else old
+                batch_op.alter_column(column, existing_type=sa.Text(), type_=restored,
                                       postgresql_using=f'{column}::{using}' if using else None)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint('uq_users_email_lookup', type_='unique')
