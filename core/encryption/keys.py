@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -62,10 +63,17 @@ class KeyRing:
     def active_id(self) -> str:
         return next(iter(self.keys))
 
+    @cached_property
+    def _ciphers(self) -> dict[str, AESGCM]:
+        return {key_id: AESGCM(_subkey(key, b"data")) for key_id, key in self.keys.items()}
+
+    @cached_property
+    def _lookup_keys(self) -> dict[str, bytes]:
+        return {key_id: _subkey(key, b"lookup") for key_id, key in self.keys.items()}
+
     def encrypt(self, plaintext: str) -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = AESGCM(_subkey(self.keys[self.active_id], b"data")).encrypt(
-            nonce, plaintext.encode(), self.active_id.encode())
+        sealed = self._ciphers[self.active_id].encrypt(nonce, plaintext.encode(), self.active_id.encode())
         return f"{ENVELOPE}${self.active_id}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str) -> str:
@@ -74,8 +82,7 @@ class KeyRing:
             raise UnknownDataKey(f"a value is encrypted with key {key_id!r}, which is not in RXLOOP_DATA_KEYS")
         try:
             raw = base64.urlsafe_b64decode(blob)
-            plain = AESGCM(_subkey(self.keys[key_id], b"data")).decrypt(
-                raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
+            plain = self._ciphers[key_id].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
         except (InvalidTag, ValueError):
             raise UndecryptableValue(f"a value under key {key_id!r} does not authenticate: "
                                      "wrong key material, or the value was altered") from None
@@ -83,8 +90,7 @@ class KeyRing:
 
     def lookup_digest(self, value: str, key_id: str | None = None) -> str:
         """The keyed digest stored beside an encrypted value that must be found by equality."""
-        key = _subkey(self.keys[key_id or self.active_id], b"lookup")
-        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._lookup_keys[key_id or self.active_id], value.encode(), hashlib.sha256).hexdigest()
 
     def lookup_digests(self, value: str) -> list[str]:
         """The digests under every key: a row not yet rotated is still found."""
