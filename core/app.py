@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
 from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
-from core.encryption import keys as data_keys
 from core.db import Database, finish_request_session, units_committed
+from core.encryption import keys as data_keys
 from core.problems import Problem
 from core.schemas import ProblemSchema
 
