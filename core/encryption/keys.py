@@ -11,7 +11,7 @@ import hmac
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -53,7 +53,9 @@ def _subkey(key: bytes, purpose: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class KeyRing:
-    keys: dict[str, bytes]  # key id → 32 bytes; insertion order, the first is the active key
+    # key id → 32 bytes; insertion order, the first is the active key. Never in a repr: a ring
+    # printed in a traceback must not carry its keys into a log.
+    keys: dict[str, bytes] = field(repr=False)
 
     def __post_init__(self):
         if not self.keys:

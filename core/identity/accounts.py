@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import add_unique, end_unit_of_work, utcnow
 from core.encryption.keys import current_ring
-from core.errors import Unauthenticated, ValidationFailed
+from core.errors import Conflict, Unauthenticated, ValidationFailed
 from core.identity.models import ROLES, AccessToken, User
 from core.identity.passwords import burn_verification_time, hash_password, verify_password
 from core.identity.events import IdentityEvent
 
+EMAIL_TAKEN = "An account with this email already exists."
 LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
 MIN_PASSWORD_LENGTH = 10
 
@@ -44,7 +45,11 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
                 specialty=specialty if role == "doctor" else None)
     # Same answer whoever asks: registration must not become an email oracle beyond
     # what a unique account needs (the owner can reset; others learn only "taken").
-    add_unique(session, user, conflict="An account with this email already exists.")
+    # The unique digest holds under one key; during a key rotation an account whose digest is
+    # still under the older key is found by the lookup first.
+    if find_by_email(session=session, email=user.email) is not None:
+        raise Conflict(EMAIL_TAKEN)
+    add_unique(session, user, conflict=EMAIL_TAKEN)
     audit.record(session=session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
                  subject_type="user", subject_id=user.id, detail={"role": role})
     return user

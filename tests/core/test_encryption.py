@@ -193,3 +193,20 @@ def test_a_user_row_written_under_the_test_ring_is_readable_through_the_orm(app,
         user = canary_rows(session)[0]
         session.expire_all()
         assert session.get(User, user.id).totp_secret == f"{CANARY}TOTPSECRET"
+
+
+def test_an_email_registered_under_the_older_key_cannot_be_registered_again(app, session, key_ring):
+    from core.errors import Conflict
+
+    ring = app.extensions["rxloop.keys"]
+    with app.app_context():
+        key_ring(KeyRing({"test-1": ring.keys["test-1"], "test-2": ring.keys["test-2"]}))
+        canary_rows(session)
+        key_ring(ring)
+        with pytest.raises(Conflict):
+            accounts.create(session=session, email=f"{CANARY.lower()}@example.test", password="a-long-passphrase",
+                            role="patient", full_name="Someone Else")
+
+
+def test_a_key_ring_never_shows_its_keys_in_a_repr():
+    assert "\\x07" not in repr(ring_of(k1=b"\x07" * 32)) and "k1" not in repr(ring_of(k1=b"\x07" * 32))
