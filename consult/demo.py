@@ -2,12 +2,10 @@
 
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult import patients
 from core.identity import accounts
-from core.identity.models import User
 
 PASSWORD = "rxloop-demo-2026"  # development only; printed by `make run`, listed in the README
 
@@ -32,7 +30,7 @@ def seed(*, session: Session) -> int:
     """Create whichever demo accounts are missing; returns how many were created."""
     created = 0
     for account in ACCOUNTS:
-        if session.scalar(select(User.id).where(User.email == account["email"])):
+        if accounts.find_by_email(session=session, email=account["email"]):
             continue
         values = dict(account)
         role = values.pop("role")

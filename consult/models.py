@@ -4,34 +4,39 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, new_id, utcnow
+from core.encryption.columns import EncryptedDate, EncryptedJSON, EncryptedText
 
 
 class Patient(Base):
-    """A patient's clinical profile; the name and email live on the user account."""
+    """A patient's clinical profile; the name and email live on the user account.
+
+    Identifying and clinical facts are encrypted at rest (core/encryption); the numbers the
+    safety checks read (weight, eGFR, pregnancy flag) are not, and identify no one alone.
+    """
 
     __tablename__ = "patients"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pat"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), unique=True)
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[date] = mapped_column(EncryptedDate)
     sex: Mapped[str] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
     pregnant: Mapped[bool | None]
     weight_kg: Mapped[float | None] = mapped_column(Numeric(5, 1, asdecimal=False))
-    allergies: Mapped[list[Any]] = mapped_column(default=list)
-    conditions: Mapped[list[Any]] = mapped_column(default=list)
-    current_medications: Mapped[list[Any]] = mapped_column(default=list)
+    allergies: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
+    conditions: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
+    current_medications: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
     # Counted back 280 days from it, the expected delivery date gives the gestational week on any
     # day (a week number typed once would be wrong a week later).
-    pregnancy_due_date: Mapped[date | None]
+    pregnancy_due_date: Mapped[date | None] = mapped_column(EncryptedDate)
     egfr: Mapped[int | None]  # mL/min/1.73 m², the latest value, measured on egfr_measured_on
     egfr_measured_on: Mapped[date | None]
-    ancestry: Mapped[list[Any] | None]  # consult.safety.ANCESTRIES; None or [] when not recorded
-    genotypes: Mapped[list[Any] | None]  # [{"allele": "HLA-B*15:02", "result": "positive"|"negative"}]
+    ancestry: Mapped[list[Any] | None] = mapped_column(EncryptedJSON)  # consult.safety.ANCESTRIES; None or [] when not recorded
+    genotypes: Mapped[list[Any] | None] = mapped_column(EncryptedJSON)  # [{"allele": "HLA-B*15:02", "result": "positive"|"negative"}]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -67,22 +72,22 @@ class Consultation(Base):
     doctor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20))
     policy: Mapped[str] = mapped_column(String(8))
-    chief_complaint: Mapped[str] = mapped_column(Text)
-    symptoms: Mapped[list[Any]] = mapped_column(default=list)
+    chief_complaint: Mapped[str] = mapped_column(EncryptedText)
+    symptoms: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)
     is_follow_up: Mapped[bool]
-    prior_diagnosis: Mapped[dict[str, Any] | None]
+    prior_diagnosis: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     # The record of that diagnosis made offline: institution, date, document reference, and the doctor's
     # confirmation of it (cn: needed to prescribe for a follow-up).
-    prior_diagnosis_evidence: Mapped[dict[str, Any] | None]
+    prior_diagnosis_evidence: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     # A young child's guardian: name and relationship, and the doctor's confirmation that they are present.
-    guardian: Mapped[dict[str, Any] | None]
+    guardian: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
     requested_product_ids: Mapped[list[Any]] = mapped_column(default=list)
     # What the patient asked a prescription for, as the catalogue described it when asked: product, drug, pack
     # size and name (consult.packs), so the doctor drafts from it without looking ids up.
     requested_products: Mapped[list[Any]] = mapped_column(default=list)
     triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
-    diagnosis: Mapped[dict[str, Any] | None]
-    notes: Mapped[str | None] = mapped_column(Text)
+    diagnosis: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON)
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
@@ -96,7 +101,7 @@ class ConsultationMessage(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("msg"))
     consultation_id: Mapped[str] = mapped_column(ForeignKey("consultations.id"))
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -113,9 +118,9 @@ class Prescription(Base):
     doctor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20))
     policy: Mapped[str] = mapped_column(String(8))
-    diagnosis: Mapped[dict[str, Any]]
+    diagnosis: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     safety: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_reason: Mapped[str | None] = mapped_column(EncryptedText)
     # The rule set (policy name and version) the prescription was last checked under, at drafting and signing.
     ruleset_version: Mapped[str | None] = mapped_column(String(40))
     # Why a controlled substance may be prescribed online (Ryan Haight): an in-person evaluation or a named
@@ -128,7 +133,7 @@ class Prescription(Base):
     claimed_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
-    review_note: Mapped[str | None] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(EncryptedText)
     reject_reason_code: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None]
 
@@ -193,6 +198,6 @@ class PrescriptionReview(Base):
     pharmacist_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[str] = mapped_column(String(12))
     reason_code: Mapped[str | None] = mapped_column(String(40))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     safety: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import config as settings
 from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
+from core.encryption import keys as data_keys
 from core.problems import Problem
 from core.schemas import ProblemSchema
 
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     logs.configure(app)
     headers.init_app(app)
     i18n.init_app(app)
+    data_keys.init_app(app)  # before anything reads or writes an encrypted column
     database = Database()  # one per app: a second app must never swap the first one's engine
     database.init_app(app)
     migrate.init_app(app, database, directory=str(settings.PROJECT_ROOT / "migrations"))

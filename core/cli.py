@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 from core import audit, reference_docs, signing
 from core.config import PROJECT_ROOT
 from core.db import unit_of_work
+from core.encryption import keys as data_keys
+from core.encryption import rotation
 from core.errors import DomainError
 from core.identity import accounts
 
@@ -78,4 +80,25 @@ def verify_audit(anchor_files):
         raise SystemExit(1)
 
 
-commands = [create_user, write_docs, seal_audit, make_audit_checkpoint, verify_audit]
+@click.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option("--status", is_flag=True, help="only count the stored values under each key id")
+@with_appcontext
+def rotate_keys(batch_size, status):
+    """Re-encrypt every stored value under the active data key (RXLOOP_DATA_KEYS' first entry).
+
+    Commits batch by batch: interrupt it any time and run it again to carry on. Remove an old
+    key from the ring only once it protects 0 values.
+    """
+    ring = data_keys.current_ring()
+    with unit_of_work() as session:
+        click.echo(json.dumps({"active": ring.active_id, "values_by_key": rotation.count_by_key(session=session, ring=ring)}))
+        if status:
+            return
+        total = rotation.rotate(session=session, ring=ring, batch_size=batch_size,
+                                progress=lambda name, rows: click.echo(f"{name}: {rows} rows re-encrypted"))
+        click.echo(json.dumps({"rows_rewritten": total,
+                               "values_by_key": rotation.count_by_key(session=session, ring=ring)}))
+
+
+commands = [create_user, write_docs, seal_audit, make_audit_checkpoint, verify_audit, rotate_keys]

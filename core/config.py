@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from core.encryption import keys as data_keys
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RELAXED_COOKIE_ENVS = ("development", "test")  # the only places a session cookie may go without Secure
@@ -87,6 +89,9 @@ def from_environment(env=None) -> dict:
         "RXLOOP_ASSISTANT_KEY": env.get("RXLOOP_ASSISTANT_KEY", ""),
         "RXLOOP_ASSISTANT_MODEL": env.get("RXLOOP_ASSISTANT_MODEL", ""),
         "RXLOOP_ASSISTANT_TIMEOUT": float(env.get("RXLOOP_ASSISTANT_TIMEOUT") or 10),
+        # The data key ring, `id:base64key,…` (32-byte keys), the first one active (core/encryption).
+        # Development without one uses instance/data-keys, created on first use.
+        "RXLOOP_DATA_KEYS": env.get("RXLOOP_DATA_KEYS", ""),
     }
 
 
@@ -112,11 +117,18 @@ def validate(config: dict) -> None:
             raise ConfigError("AUDIT_SIGNING_KEY must be set in production (an Ed25519 private key)")
         if not config["AUDIT_ENABLED"]:
             raise ConfigError("the audit log cannot be turned off in production")
+        if not config["RXLOOP_DATA_KEYS"]:
+            raise ConfigError("RXLOOP_DATA_KEYS must be set in production (patient data is encrypted with it)")
     if not config.get("SESSION_COOKIE_SECURE", True) and config["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS:
         raise ConfigError("the session cookie must be Secure outside development and tests")
     if config.get("RXLOOP_ASSISTANT", "rules") not in ("rules", "openai"):
         raise ConfigError("RXLOOP_ASSISTANT must be 'rules' or 'openai'")
     if config.get("RXLOOP_ASSISTANT") == "openai" and not config.get("RXLOOP_ASSISTANT_URL"):
         raise ConfigError("RXLOOP_ASSISTANT=openai needs RXLOOP_ASSISTANT_URL")
+    if config["RXLOOP_DATA_KEYS"]:
+        try:
+            data_keys.parse(config["RXLOOP_DATA_KEYS"])
+        except data_keys.InvalidKeyRing as exc:
+            raise ConfigError(f"RXLOOP_DATA_KEYS: {exc}") from None
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

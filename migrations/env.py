@@ -1,5 +1,7 @@
 """Alembic environment: the app's engine and the models' metadata."""
 
+from contextlib import contextmanager
+
 from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine
@@ -18,12 +20,36 @@ def include_object(obj, name, type_, reflected, compare_to):
     return True
 
 
+@contextmanager
+def _sqlite_foreign_keys_deferred(connection):
+    """SQLite changes a column's type by copying its table and dropping the old one, which the
+    rows referencing it forbid while foreign keys are enforced: enforcement is off during the
+    migrations (the PRAGMA is ignored inside a transaction, so it is set before one begins), and
+    the references are checked before the commit."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_sqlite_references(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left {len(broken)} broken references: {broken[:5]}")
+
+
 def run_migrations_online():
     # Migrations run as the database's owner (MIGRATION_DATABASE_URL) when the app itself
     # connects as the restricted rxloop_app role (DATABASE_URL); one URL serves both by default.
     owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
     engine = create_engine(owner_url) if owner_url else current_app.extensions["rxloop.db"].engine
-    with engine.connect() as connection:
+    with engine.connect() as connection, _sqlite_foreign_keys_deferred(connection):
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
@@ -33,6 +59,7 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+            _check_sqlite_references(connection)
         connection.commit()
     if owner_url:
         engine.dispose()

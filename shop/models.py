@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.models import Drug
 from core.db import Base, new_id, utcnow
+from core.encryption.columns import EncryptedJSON
 
 
 class Product(Base):
@@ -93,7 +94,7 @@ class Order(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     total_amount: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
-    shipping_address: Mapped[dict[str, Any]]
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # encrypted at rest
     expires_at: Mapped[datetime]
     payment_status: Mapped[str] = mapped_column(String(24), default="requires_payment_method")
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))

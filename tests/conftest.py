@@ -19,6 +19,10 @@ from tests.support.webhooks import WEBHOOK_SECRET
 from tests.factories.consult import ensure_formulary
 from tests.factories.identity import make_user
 
+# A fixed data key ring (core/encryption): "test-2" active, "test-1" an older key it still reads.
+TEST_DATA_KEYS = ("test-2:" + base64.b64encode(bytes(range(32))).decode() + ","
+                  "test-1:" + base64.b64encode(bytes(range(32, 64))).decode())
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret",
@@ -31,6 +35,7 @@ TEST_CONFIG = {
     "DB_MAX_OVERFLOW": 8,
     "AUDIT_SIGNING_KEY": base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
     "AUDIT_SEAL_IN_PROCESS": False,  # tests seal by calling the job (tests/core/test_audit_sealing.py)
+    "RXLOOP_DATA_KEYS": TEST_DATA_KEYS,
 }
 
 

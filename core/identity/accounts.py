@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.db import add_unique, keep_on_rollback, utcnow
-from core.errors import DomainError, NotFound, Unauthenticated, ValidationFailed
+from core.encryption.keys import current_ring
+from core.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
 from core.i18n import _
 from core.identity import second_factor
 from core.identity.models import ROLES, AccessToken, LoginThrottle, User
@@ -20,6 +21,7 @@ from core.identity.passwords import burn_verification_time, hash_password, passw
 from core.identity.events import IdentityEvent
 from core.problems import Problem
 
+EMAIL_TAKEN = "An account with this email already exists."
 LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
 
 
@@ -46,10 +48,20 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
                 specialty=specialty if role == "doctor" else None)
     # Same answer whoever asks: registration must not become an email oracle beyond
     # what a unique account needs (the owner can reset; others learn only "taken").
-    add_unique(session, user, conflict="An account with this email already exists.")
+    # The unique digest holds under one key; during a key rotation an account whose digest is
+    # still under the older key is found by the lookup first.
+    if find_by_email(session=session, email=user.email) is not None:
+        raise Conflict(EMAIL_TAKEN)
+    add_unique(session, user, conflict=EMAIL_TAKEN)
     audit.record(session=session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
                  subject_type="user", subject_id=user.id, detail={"role": role})
     return user
+
+
+def find_by_email(*, session: Session, email: str) -> User | None:
+    """The account with this email, found by its keyed digest (the email itself is encrypted)."""
+    digests = current_ring().lookup_digests(normalise_email(email))
+    return session.scalar(select(User).where(User.email_lookup.in_(digests)))
 
 
 def authenticate(*, session: Session, email: str, password: str, otp: str | None, client: str) -> User:
@@ -59,7 +71,7 @@ def authenticate(*, session: Session, email: str, password: str, otp: str | None
     user's second factor (second_factor), which only someone holding the password reaches.
     """
     now = utcnow()
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = find_by_email(session=session, email=email)
     if user is None or not user.is_active:
         burn_verification_time(password)
         raise Unauthenticated(LOGIN_REFUSED)

@@ -3,9 +3,11 @@
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from core.db import Base, new_id, utcnow
+from core.encryption.columns import EncryptedText
+from core.encryption.keys import current_ring
 
 ROLES = ("patient", "doctor", "pharmacist", "admin")
 
@@ -14,15 +16,17 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("usr"))
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Encrypted; found by its keyed digest (email_lookup), set with it (see _index_email).
+    email: Mapped[str] = mapped_column(EncryptedText)
+    email_lookup: Mapped[str] = mapped_column(String(64), unique=True, info={"digest_of": "email"})
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(EncryptedText)
     license_number: Mapped[str | None] = mapped_column(String(64))
     specialty: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Base32 TOTP secret of an enrolled authenticator (second factor), null when none.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Base32 TOTP secret of an enrolled authenticator (second factor), null when none; encrypted.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     # The time-step (Unix time // 30) of the last code accepted: a code is accepted once.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
@@ -30,6 +34,11 @@ class User(Base):
     otp_failures: Mapped[int] = mapped_column(default=0)
     otp_locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("email")
+    def _index_email(self, _key, email: str) -> str:
+        self.email_lookup = current_ring().lookup_digest(email)
+        return email
 
 
 class AccessToken(Base):

@@ -2,7 +2,7 @@
 wrong codes lock the factor, and failed logins lock an account only for the client that failed
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 00:00:00
 
 Touches only the users table's lockout and TOTP bookkeeping columns (not how any column is
@@ -14,7 +14,7 @@ from alembic import op
 import core.db
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -20,10 +20,11 @@ def test_production_refuses_the_embedded_database():
         validate(config)
 
 
-def test_production_starts_with_a_secret_a_signing_key_and_postgresql():
+def test_production_starts_with_a_secret_a_signing_key_data_keys_and_postgresql():
     validate(from_environment({"RXLOOP_ENV": "production", "SECRET_KEY": "s" * 40,
                                "DATABASE_URL": "postgresql://db/rxloop",
-                               "AUDIT_SIGNING_KEY": TEST_CONFIG["AUDIT_SIGNING_KEY"]}))
+                               "AUDIT_SIGNING_KEY": TEST_CONFIG["AUDIT_SIGNING_KEY"],
+                               "RXLOOP_DATA_KEYS": TEST_CONFIG["RXLOOP_DATA_KEYS"]}))
 
 
 def test_production_refuses_to_start_without_an_audit_signing_key():

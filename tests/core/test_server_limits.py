@@ -19,6 +19,7 @@ import pytest
 from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 from core.errors import handle_http_exception
+from tests.conftest import TEST_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
@@ -37,7 +38,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gunicorn")
     port = _free_port()
     env = {**os.environ, "RXLOOP_BIND": f"127.0.0.1:{port}", "RXLOOP_WORKERS": "1",
-           "DATABASE_URL": f"sqlite:///{folder / 'rxloop.sqlite3'}", "LOG_LEVEL": "WARNING"}
+           "DATABASE_URL": f"sqlite:///{folder / 'rxloop.sqlite3'}", "LOG_LEVEL": "WARNING",
+           "RXLOOP_DATA_KEYS": TEST_CONFIG["RXLOOP_DATA_KEYS"]}  # no key file written into the checkout
     env.pop("MAX_CONTENT_LENGTH", None)
     with open(folder / "gunicorn.log", "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),

@@ -47,7 +47,7 @@ def test_a_celery_worker_expires_unpaid_orders(tmp_path):
             order_id, product_id = order.id, product.id
 
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": REDIS_URL, "SECRET_KEY": "test-secret",
-           "STRIPE_SECRET_KEY": ""}
+           "STRIPE_SECRET_KEY": "", "RXLOOP_DATA_KEYS": TEST_CONFIG["RXLOOP_DATA_KEYS"]}  # it reads the rows written here
     queue = f"rxloop-test-{os.getpid()}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker", "worker", "--pool", "solo", "-Q", queue,

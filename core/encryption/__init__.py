@@ -1,0 +1,1 @@
+"""Encryption at rest for patient data: the key ring, encrypted column types, key rotation."""
