@@ -10,6 +10,7 @@ from core.headers import API_CSP, DOCS_CSP, HSTS
 
 EVERY_RESPONSE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
                   "Referrer-Policy": "no-referrer"}
+from tests.conftest import TEST_CONFIG
 
 
 def assert_secured(response, csp=API_CSP):
@@ -62,7 +63,7 @@ def test_the_docs_csp_allows_no_inline_or_foreign_script():
 def test_production_adds_hsts(database_url):
     app = create_app({"RXLOOP_ENV": "production", "SECRET_KEY": "a-real-secret",
                       "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                      "AUDIT_SIGNING_KEY": "x" * 44})
+                      "AUDIT_SIGNING_KEY": "x" * 44, "RXLOOP_DATA_KEYS": TEST_CONFIG["RXLOOP_DATA_KEYS"]})
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"] == HSTS
     assert response.headers["Cache-Control"] == "no-store"
