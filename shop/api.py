@@ -92,7 +92,7 @@ def recall_lot(body, lot_id):
 @requires("patient")
 @cart_blp.response(200, CartSchema)
 def get_cart():
-    return {"lines": cart.lines(session=current_session(), user=g.user, policy=_policy())}
+    return cart.contents(session=current_session(), user=g.user, policy=_policy())
 
 
 @cart_blp.route("/cart/items/<product_id>", methods=["PUT"])
@@ -102,7 +102,7 @@ def get_cart():
 def put_cart_item(body, product_id):
     session = current_session()
     cart.put(session=session, user=g.user, product_id=product_id, **body)
-    return {"lines": cart.lines(session=session, user=g.user, policy=_policy())}
+    return cart.contents(session=session, user=g.user, policy=_policy())
 
 
 @cart_blp.route("/cart/items/<product_id>", methods=["DELETE"])
@@ -111,7 +111,7 @@ def put_cart_item(body, product_id):
 def delete_cart_item(product_id):
     session = current_session()
     cart.remove(session=session, user=g.user, product_id=product_id)
-    return {"lines": cart.lines(session=session, user=g.user, policy=_policy())}
+    return cart.contents(session=session, user=g.user, policy=_policy())
 
 
 # ---- orders --------------------------------------------------------------------------

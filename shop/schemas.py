@@ -96,10 +96,15 @@ class CartLineSchema(Schema):
     prescription_id = fields.String(allow_none=True)
     needs_prescription = StrictBoolean(required=True)
     prescription_covers = StrictBoolean(allow_none=True)
+    subtotal = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "The product's price times `quantity`."})
 
 
 class CartSchema(Schema):
     lines = fields.List(fields.Nested(CartLineSchema), required=True)
+    total = fields.Nested(MoneySchema, allow_none=True, required=True, metadata={
+        "description": "The price of every line together; null when the cart is empty or mixes currencies "
+                       "(checkout refuses a mix)."})
 
 
 class AddressSchema(Schema):
@@ -143,8 +148,14 @@ class OrderLineSchema(Schema):
     drug_id = fields.String()
     quantity = StrictInteger(required=True)
     units = StrictInteger()
-    unit_price = StrictInteger()
-    line_total = StrictInteger()
+    unit_price = StrictInteger(metadata={
+        "description": "The price of one pack in minor units of the order's currency; `price` says the same "
+                       "as money.", "deprecated": True})
+    line_total = StrictInteger(metadata={
+        "description": "`unit_price` times `quantity`, in minor units of the order's currency; `subtotal` "
+                       "says the same as money.", "deprecated": True})
+    price = fields.Nested(MoneySchema, required=True, metadata={"description": "The price of one pack when ordered."})
+    subtotal = fields.Nested(MoneySchema, required=True, metadata={"description": "`price` times `quantity`."})
     needs_prescription = StrictBoolean()
     prescription_id = fields.String(allow_none=True)
     lots = fields.List(fields.Nested(LotTraceSchema))
@@ -155,8 +166,14 @@ class PaymentSchema(Schema):
     status = fields.String(required=True)
     payment_intent_id = fields.String(allow_none=True)
     client_secret = fields.String(allow_none=True)
-    amount_captured = StrictInteger()
-    amount_refunded = StrictInteger()
+    amount_captured = StrictInteger(metadata={
+        "description": "Captured so far, in minor units of the order's currency; `captured` says the same as "
+                       "money.", "deprecated": True})
+    amount_refunded = StrictInteger(metadata={
+        "description": "Refunded so far, in minor units of the order's currency; `refunded` says the same as "
+                       "money.", "deprecated": True})
+    captured = fields.Nested(MoneySchema, required=True, metadata={"description": "Captured so far."})
+    refunded = fields.Nested(MoneySchema, required=True, metadata={"description": "Refunded so far."})
     error = fields.String(allow_none=True)
 
 
