@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core import config as settings
-from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
+from core import admission, errors, i18n, jobs, logs, openapi, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
 from core.problems import Problem
 from core.schemas import ProblemSchema
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
     _document_optional_bodies(api)
+    openapi.complete(api, app)  # operation ids, problems, examples: the document as a contract
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
 
     errors.register(app)  # after Api(): ours replaces flask-smorest's {code, status} bodies
