@@ -35,13 +35,15 @@ def declares(*problems: Problem):
     return mark
 
 
-def complete(api, app) -> None:
-    """Finish the document flask-smorest generated (see the module's docstring)."""
-    from core.identity.access import ACCESS_ATTRIBUTE
-
+def complete(api, app, *, access_of) -> None:
+    """Finish the document flask-smorest generated (see the module's docstring); `access_of(view)`
+    is the view's access rule: ("public",), ("any-user",) or the roles it requires."""
     schemas = api.spec.components.schemas
     views = _views_by_operation(app)
     for path, operations in api.spec._paths.items():
+        shared = operations.get("parameters", [])  # the path's own, such as {order_id}
+        for parameter in shared:
+            _document_parameter(parameter, schemas)
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
@@ -58,8 +60,8 @@ def complete(api, app) -> None:
                         media.setdefault("example", example_of(media["schema"], schemas))
             if path.startswith("/fhir/"):
                 continue  # FHIR errors are OperationOutcomes (core.app documents them)
-            access = getattr(view, ACCESS_ATTRIBUTE, ("public",))
-            problems = _implied_problems(access, operation, body is not None)
+            access = access_of(view)
+            problems = _implied_problems(access, [*shared, *operation.get("parameters", [])], body is not None)
             problems += [p for p in _declared(view) if p not in problems]
             _document_problems(operation, problems)
 
@@ -159,17 +161,16 @@ def _declared(view) -> tuple:
     return found
 
 
-def _implied_problems(access: tuple, operation: dict, has_body: bool) -> list:
-    problems = []
+def _implied_problems(access: tuple, parameters: list, has_body: bool) -> list:
+    problems = [Problem.MALFORMED_REQUEST]  # any request: a header value holding a NUL (core.admission)
     if access != ("public",):
         problems.append(Problem.UNAUTHENTICATED)
         if access != ("any-user",):
             problems.append(Problem.FORBIDDEN)
-    parameters = operation.get("parameters", [])
     if any(p["in"] == "path" for p in parameters):
         problems.append(Problem.NOT_FOUND)
     if has_body:
-        problems += _BODY_PROBLEMS
+        problems += [p for p in _BODY_PROBLEMS if p not in problems]
     elif any(p["in"] in ("query", "header") for p in parameters):
         problems.append(Problem.VALIDATION_ERROR)
     return problems
@@ -184,7 +185,9 @@ def _document_problems(operation: dict, problems: list) -> None:
         by_status.setdefault(problem.status, []).append(problem)
     for status, members in sorted(by_status.items()):
         responses[str(status)] = _problem_response(" or ".join(p.title for p in members), members)
-    responses["default"] = _problem_response("A server-side failure; nothing was saved", SERVER_PROBLEMS)
+    responses["default"] = _problem_response(
+        "Any other status: a failure on the server's side (nothing was saved), or a request refused before "
+        "it reached the operation (414, 431: see docs/limits.md)", SERVER_PROBLEMS)
 
 
 def _problem_response(description: str, problems) -> dict:
@@ -202,3 +205,22 @@ def _document_parameter(parameter: dict, schemas: dict) -> None:
             thing = parameter["name"][:-3].replace("_", " ")
             parameter["description"] = f"The {thing}'s id, as the API gave it."
     parameter.setdefault("example", example_of(schema, schemas))
+
+
+def describe(schema, **documented) -> None:
+    """Give a schema's fields their descriptions (and examples) in the OpenAPI document.
+
+    `describe(OrderSchema, id="The order's id.", status=("Where the order stands.", "paid"))`:
+    a text, or a text and an example. A name that is no field of the schema, or a field already
+    described where it is declared, is a mistake and raises.
+    """
+    for name, value in documented.items():
+        text, example = (value, None) if isinstance(value, str) else value
+        field = schema._declared_fields.get(name)
+        if field is None:
+            raise ValueError(f"{schema.__name__} has no field {name!r}")
+        if "description" in field.metadata and field.metadata["description"] != text:
+            raise ValueError(f"{schema.__name__}.{name} is already described where it is declared")
+        field.metadata["description"] = text
+        if example is not None:
+            field.metadata["example"] = example
