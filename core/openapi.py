@@ -116,7 +116,9 @@ def example_of(schema: dict, schemas: dict, _seen: tuple = ()):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object":
         properties = schema.get("properties", {})
-        return {name: example_of(value, schemas, _seen) for name, value in properties.items()}
+        # A nullable field with no example of its own is shown as null: the state of a new record.
+        return {name: None if _nullable(value) and not _exemplified(value) else example_of(value, schemas, _seen)
+                for name, value in properties.items()}
     if kind == "array":
         return [example_of(schema.get("items", {}), schemas, _seen)] * max(1, schema.get("minItems", 1))
     if kind == "integer":
@@ -128,6 +130,16 @@ def example_of(schema: dict, schemas: dict, _seen: tuple = ()):
     if kind == "null":
         return None
     return _string_example(schema)
+
+
+def _nullable(schema: dict) -> bool:
+    kinds = schema.get("type")
+    return (isinstance(kinds, list) and "null" in kinds) or any(
+        option.get("type") == "null" for option in schema.get("anyOf", []))
+
+
+def _exemplified(schema: dict) -> bool:
+    return "example" in schema or bool(schema.get("examples"))
 
 
 def _string_example(schema: dict) -> str:

@@ -150,12 +150,14 @@ class OrderLineSchema(Schema):
     units = StrictInteger()
     unit_price = StrictInteger(metadata={
         "description": "The price of one pack in minor units of the order's currency; `price` says the same "
-                       "as money.", "deprecated": True})
+                       "as money.", "deprecated": True, "example": 1250})
     line_total = StrictInteger(metadata={
         "description": "`unit_price` times `quantity`, in minor units of the order's currency; `subtotal` "
-                       "says the same as money.", "deprecated": True})
-    price = fields.Nested(MoneySchema, required=True, metadata={"description": "The price of one pack when ordered."})
-    subtotal = fields.Nested(MoneySchema, required=True, metadata={"description": "`price` times `quantity`."})
+                       "says the same as money.", "deprecated": True, "example": 2500})
+    price = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "The price of one pack when ordered.", "example": {"amount": 1250, "currency": "cny"}})
+    subtotal = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "`price` times `quantity`.", "example": {"amount": 2500, "currency": "cny"}})
     needs_prescription = StrictBoolean()
     prescription_id = fields.String(allow_none=True)
     lots = fields.List(fields.Nested(LotTraceSchema))
@@ -168,12 +170,14 @@ class PaymentSchema(Schema):
     client_secret = fields.String(allow_none=True)
     amount_captured = StrictInteger(metadata={
         "description": "Captured so far, in minor units of the order's currency; `captured` says the same as "
-                       "money.", "deprecated": True})
+                       "money.", "deprecated": True, "example": 0})
     amount_refunded = StrictInteger(metadata={
         "description": "Refunded so far, in minor units of the order's currency; `refunded` says the same as "
-                       "money.", "deprecated": True})
-    captured = fields.Nested(MoneySchema, required=True, metadata={"description": "Captured so far."})
-    refunded = fields.Nested(MoneySchema, required=True, metadata={"description": "Refunded so far."})
+                       "money.", "deprecated": True, "example": 0})
+    captured = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "Captured so far.", "example": {"amount": 0, "currency": "cny"}})
+    refunded = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "Refunded so far.", "example": {"amount": 0, "currency": "cny"}})
     error = fields.String(allow_none=True)
 
 
