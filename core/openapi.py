@@ -68,7 +68,8 @@ def complete(api, app, *, access_of) -> None:
 
 def problem_example(problem: Problem) -> dict:
     """A body of this problem as the server writes it (core.errors.problem)."""
-    body = {"type": problem.type, "title": problem.title, "status": problem.status, "detail": problem.description}
+    body = {"type": problem.type, "title": str(problem.title), "status": problem.status,
+            "detail": str(problem.description)}
     if problem is Problem.VALIDATION_ERROR:
         body["errors"] = {"items.0.quantity": ["Must be greater than or equal to 1 and less than or equal to 100."]}
     elif problem is Problem.INVALID_TRANSITION:
