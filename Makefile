@@ -14,7 +14,7 @@ MUTATE_ARGS ?=
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench,client]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,7 +41,7 @@ docs: install
 	$(FLASK) docs
 
 $(MUTATE_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench,mutate]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench,client,mutate]'
 	touch $(MUTATE_STAMP)
 
 # Mutation testing of the pure clinical rules and the state machine (settings: [tool.mutmut] in

@@ -264,9 +264,11 @@ class SafetySchema(Schema):
 class PrescriptionItemSchema(Schema):
     id = fields.String(required=True)
     drug_id = fields.String(required=True)
-    dose = fields.Decimal(as_string=True)
+    dose = StrictFloat(metadata={"description": "The amount of one dose in `dose_unit`, a JSON number as "
+                                                "written when drafting (no longer a decimal string)."})
     dose_unit = fields.String()
-    frequency_per_day = fields.Decimal(as_string=True)
+    frequency_per_day = StrictFloat(metadata={"description": "Doses a day, a JSON number as written when "
+                                                             "drafting."})
     route = fields.String()
     days_supply = StrictInteger()
     quantity = StrictInteger(metadata={"description": "units of the drug; the same as quantity_units"})

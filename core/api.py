@@ -59,6 +59,9 @@ class AuditCheckpointSchema(Schema):
 @public
 @blp.response(200, HealthSchema)
 def healthz():
+    """Liveness: the process answers.
+
+    Always `{"status": "ok"}` while the server runs; it touches nothing else."""
     return {"status": "ok"}
 
 
@@ -66,6 +69,9 @@ def healthz():
 @public
 @blp.response(200, HealthSchema)
 def readyz():
+    """Readiness: the database answers.
+
+    `{"status": "ready"}` when a query succeeds; 503 `service-unavailable` when the database cannot be reached."""
     try:
         current_session().execute(text("SELECT 1"))
     except Exception:
@@ -78,6 +84,10 @@ def readyz():
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, page_of(AuditEntrySchema, "AuditPage"))
 def list_audit(args):
+    """List audit log entries, oldest first.
+
+    The append-only, hash-chained log of every change and every staff read of patient data; filter by
+    `actor`, `subject` (an id or `type:id`) and `action`. Admins only."""
     page = audit.list_entries(session=current_session(), **args)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
@@ -86,6 +96,10 @@ def list_audit(args):
 @requires("admin")
 @blp.response(200, AuditVerifySchema)
 def verify_audit():
+    """Recompute the audit log's hash chain.
+
+    `ok` is false and `first_bad` names the first entry whose hash or predecessor does not match when
+    anything was altered; `sealed` and `checkpoint` say how far the signed checkpoints reach."""
     return audit.verify(session=current_session(), public_key=signing.for_app(current_app).public_key())
 
 
@@ -94,6 +108,9 @@ def verify_audit():
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(AuditCheckpointSchema, "AuditCheckpointPage"))
 def list_audit_checkpoints(args):
-    """Signed checkpoints of the sealed chain, newest first: keep copies outside the database."""
+    """List the signed checkpoints of the sealed chain, newest first.
+
+    Each checkpoint signs the hash of the chain up to its `seq` with the server's Ed25519 key
+    (`key_id`): keep copies outside the database to prove later that nothing before them changed."""
     page = audit.list_checkpoints(session=current_session(), **args)
     return {"items": page.items, "next_cursor": page.next_cursor}

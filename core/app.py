@@ -11,9 +11,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import config as settings
-from core import admission, docs_page, errors, headers, i18n, jobs, logs, problem_pages, ratelimit
+from core import admission, docs_page, errors, headers, i18n, jobs, logs, openapi, problem_pages, ratelimit
+from core import schema_docs  # noqa: F401 (the fields' descriptions in the OpenAPI document)
 from core.db import Database, finish_request_session, units_committed
 from core.encryption import keys as data_keys
+from core.identity.access import ACCESS_ATTRIBUTE
 from core.problems import Problem
 from core.schemas import ProblemSchema
 
@@ -70,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     _document_fhir_errors(api)
     _document_optional_bodies(api)
+    # Operation ids, the problems each operation answers with, examples: the document as a contract.
+    openapi.complete(api, app, access_of=lambda view: getattr(view, ACCESS_ATTRIBUTE, ("public",)))
     app.register_blueprint(problem_pages.blp)  # pages for people, outside the OpenAPI document
     app.register_blueprint(docs_page.blp)
     _register_workbench(app)
@@ -95,8 +99,10 @@ def _document_fhir_errors(api) -> None:
     """FHIR reads answer errors with an OperationOutcome (application/fhir+json): say so."""
     api.spec.components.schema("OperationOutcome", {
         "type": "object", "required": ["resourceType", "issue"],
-        "properties": {"resourceType": {"type": "string", "const": "OperationOutcome"},
-                       "issue": {"type": "array", "items": {"type": "object"}}}})
+        "properties": {"resourceType": {"type": "string", "const": "OperationOutcome",
+                                        "description": "Always `OperationOutcome`."},
+                       "issue": {"type": "array", "items": {"type": "object"},
+                                 "description": "What went wrong: `severity`, `code` and `diagnostics`."}}})
     outcome = {"description": "A FHIR OperationOutcome", "content": {
         "application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}}}
     for path, operations in api.spec._paths.items():

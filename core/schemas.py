@@ -70,7 +70,9 @@ class PageArgsSchema(Schema):
 def page_of(item_schema, name: str) -> type[Schema]:
     """A `{items, next_cursor}` schema for one kind of item."""
     return Schema.from_dict(
-        {"items": fields.List(fields.Nested(item_schema), required=True),
-         "next_cursor": fields.String(allow_none=True, required=True)},
+        {"items": fields.List(fields.Nested(item_schema), required=True,
+                              metadata={"description": "This page's items."}),
+         "next_cursor": fields.String(allow_none=True, required=True, metadata={
+             "description": "Pass it as `cursor` for the next page; null on the last page."})},
         name=name,
     )

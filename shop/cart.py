@@ -29,10 +29,22 @@ def lines(*, session: Session, user: User, policy: str) -> list[dict]:
             covered = dispensing.covers(session=session, patient_id=patient_id, drug_id=product["drug"].id,
                                 quantity=line.quantity * product["pack_size"],
                                 prescription_id=line.prescription_id)
+        price = product["price"]
         result.append({"product": product, "quantity": line.quantity,
                        "prescription_id": line.prescription_id, "needs_prescription": needs,
-                       "prescription_covers": covered})
+                       "prescription_covers": covered,
+                       "subtotal": {"amount": price["amount"] * line.quantity, "currency": price["currency"]}})
     return result
+
+
+def contents(*, session: Session, user: User, policy: str) -> dict:
+    """The cart as the API shows it: its lines and their total (null when empty or in mixed currencies)."""
+    described = lines(session=session, user=user, policy=policy)
+    currencies = {line["subtotal"]["currency"] for line in described}
+    total = None
+    if len(currencies) == 1:
+        total = {"amount": sum(line["subtotal"]["amount"] for line in described), "currency": currencies.pop()}
+    return {"lines": described, "total": total}
 
 
 def put(*, session: Session, user: User, product_id: str, quantity: int,

@@ -59,10 +59,19 @@ def lines_of(*, session: Session, orders: list[Order]) -> dict[str, list[dict]]:
         allocations.setdefault(allocation.order_line_id, []).append(
             {"lot_id": lot.id, "lot_number": lot.lot_number, "expiry_date": lot.expiry_date,
              "quantity": allocation.quantity, "status": allocation.status})
+    currencies = {o.id: o.currency for o in orders}
     for line in line_rows:
+        currency = currencies[line.order_id]
         lines[line.order_id].append({**{c.key: getattr(line, c.key) for c in OrderLine.__table__.columns},
+                                     "price": money(line.unit_price, currency),
+                                     "subtotal": money(line.line_total, currency),
                                      "lots": allocations.get(line.id, [])})
     return lines
+
+
+def money(amount: int, currency: str) -> dict:
+    """An amount in minor units as the API writes money: `{amount, currency}`."""
+    return {"amount": amount, "currency": currency}
 
 
 def describe(*, session: Session, orders: list[Order]) -> list[dict]:
@@ -74,7 +83,7 @@ def describe(*, session: Session, orders: list[Order]) -> list[dict]:
         described.append({
             **{c.key: getattr(order, c.key) for c in Order.__table__.columns},
             "items": lines[order.id],
-            "total": {"amount": order.total_amount, "currency": order.currency},
+            "total": money(order.total_amount, order.currency),
             "payment": _payment(order, payments_on),
         })
     return described
@@ -85,6 +94,8 @@ def _payment(order: Order, payments_on: bool) -> dict:
     payment = {"provider": "stripe", "status": order.payment_status, "payment_intent_id": order.payment_intent_id,
                "client_secret": order.payment_client_secret if order.status == "pending_payment" else None,
                "amount_captured": order.amount_captured, "amount_refunded": order.amount_refunded,
+               "captured": money(order.amount_captured, order.currency),
+               "refunded": money(order.amount_refunded, order.currency),
                "error": order.payment_error, "message": None}
     if not payments_on and order.payment_intent_id is None and order.payment_status == "requires_payment_method":
         payment.update(status="unavailable", message=_(

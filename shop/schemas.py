@@ -96,10 +96,15 @@ class CartLineSchema(Schema):
     prescription_id = fields.String(allow_none=True)
     needs_prescription = StrictBoolean(required=True)
     prescription_covers = StrictBoolean(allow_none=True)
+    subtotal = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "The product's price times `quantity`."})
 
 
 class CartSchema(Schema):
     lines = fields.List(fields.Nested(CartLineSchema), required=True)
+    total = fields.Nested(MoneySchema, allow_none=True, required=True, metadata={
+        "description": "The price of every line together; null when the cart is empty or mixes currencies "
+                       "(checkout refuses a mix)."})
 
 
 class AddressSchema(Schema):
@@ -143,8 +148,16 @@ class OrderLineSchema(Schema):
     drug_id = fields.String()
     quantity = StrictInteger(required=True)
     units = StrictInteger()
-    unit_price = StrictInteger()
-    line_total = StrictInteger()
+    unit_price = StrictInteger(metadata={
+        "description": "The price of one pack in minor units of the order's currency; `price` says the same "
+                       "as money.", "deprecated": True, "example": 1250})
+    line_total = StrictInteger(metadata={
+        "description": "`unit_price` times `quantity`, in minor units of the order's currency; `subtotal` "
+                       "says the same as money.", "deprecated": True, "example": 2500})
+    price = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "The price of one pack when ordered.", "example": {"amount": 1250, "currency": "cny"}})
+    subtotal = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "`price` times `quantity`.", "example": {"amount": 2500, "currency": "cny"}})
     needs_prescription = StrictBoolean()
     prescription_id = fields.String(allow_none=True)
     lots = fields.List(fields.Nested(LotTraceSchema))
@@ -157,8 +170,16 @@ class PaymentSchema(Schema):
                        "or unavailable (no payment provider is configured on this server: see message)"})
     payment_intent_id = fields.String(allow_none=True)
     client_secret = fields.String(allow_none=True)
-    amount_captured = StrictInteger()
-    amount_refunded = StrictInteger()
+    amount_captured = StrictInteger(metadata={
+        "description": "Captured so far, in minor units of the order's currency; `captured` says the same as "
+                       "money.", "deprecated": True, "example": 0})
+    amount_refunded = StrictInteger(metadata={
+        "description": "Refunded so far, in minor units of the order's currency; `refunded` says the same as "
+                       "money.", "deprecated": True, "example": 0})
+    captured = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "Captured so far.", "example": {"amount": 0, "currency": "cny"}})
+    refunded = fields.Nested(MoneySchema, required=True, metadata={
+        "description": "Refunded so far.", "example": {"amount": 0, "currency": "cny"}})
     error = fields.String(allow_none=True)
     message = fields.String(allow_none=True, metadata={"description": "why the order cannot be paid, when status "
                                                                       "is unavailable"})

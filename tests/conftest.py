@@ -14,6 +14,7 @@ from core.app import create_app
 from core.config import database_url as normalise_url
 from core.db import unit_of_work
 from core.ratelimit import limiter
+from tests.support import documented_problems
 from tests.support.api import ApiClient
 from tests.support.webhooks import WEBHOOK_SECRET
 from tests.factories.consult import ensure_formulary
@@ -66,12 +67,25 @@ def database_url(tmp_path_factory, worker_id):
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    app.extensions["rxloop.tests.undocumented_problems"] = documented_problems.install(app)
     with app.app_context():
         upgrade()
         with unit_of_work(app) as session:
             ensure_formulary(session)  # committed once, under every test's rolled-back transaction
     yield app
     app.extensions["rxloop.db"].engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def served_problems_are_documented(request):
+    """A problem a request of this test was answered with is one its operation documents."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    undocumented = request.getfixturevalue("app").extensions["rxloop.tests.undocumented_problems"]
+    undocumented.clear()
+    yield
+    assert undocumented == [], "served but not in the OpenAPI document"
 
 
 @pytest.fixture

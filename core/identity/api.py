@@ -4,6 +4,8 @@ from flask import current_app, g
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from core.openapi import declares
+from core.problems import Problem
 from core.db import current_session
 from core.identity import accounts
 from core.identity.access import authenticated, public, requires
@@ -26,7 +28,13 @@ def _login_limit():
 @limiter.limit(_login_limit, key_func=account_key)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
+@declares(Problem.UNAUTHENTICATED, Problem.RATE_LIMITED)
 def token(body):
+    """Sign in: exchange an email and password for a bearer token.
+
+    Send `otp` too when the account has an authenticator enrolled. Wrong credentials answer 401
+    `unauthenticated`, the same whichever part was wrong; attempts are rate-limited per account and per
+    client address (429 `rate-limited` with `Retry-After`). Send the token as `Authorization: Bearer …`."""
     session = current_session()
     user = accounts.authenticate(session=session, email=body["email"], password=body["password"],
                                  otp=body.get("otp"), client=get_remote_address())
@@ -39,6 +47,9 @@ def token(body):
 @authenticated
 @blp.response(204)
 def logout():
+    """Sign out: revoke the presented token.
+
+    Answers 204; the token is refused from then on."""
     accounts.revoke_token(session=current_session(), token=g.token, user=g.user)
 
 
@@ -46,6 +57,10 @@ def logout():
 @authenticated
 @blp.response(200, UserSchema)
 def me():
+    """Who the token belongs to.
+
+    The signed-in user's id, email, role and name; for staff the license number and specialty, and
+    whether an authenticator is enrolled."""
     return g.user
 
 
@@ -54,8 +69,11 @@ def me():
 @blp.arguments(TotpEnrolmentRequestSchema)
 @blp.response(201, TotpEnrolmentSchema)
 def start_totp(body):
-    """Start enrolling an authenticator app (the second factor for controlled drugs), or replace
-    one: the password, and a current code when one is enrolled."""
+    """Start enrolling an authenticator app (the second factor for controlled drugs), or replace one.
+
+    Send the password, and a current code when an authenticator is already enrolled. Returns a
+    `provisioning_uri` (an `otpauth://` URI to show as a QR code); enrolment completes when
+    `POST /api/v1/me/totp/confirm` receives a code from the app."""
     uri = accounts.start_totp_enrolment(session=current_session(), user=g.user, password=body["password"],
                                         otp=body.get("otp"))
     return {"provisioning_uri": uri}
@@ -66,6 +84,10 @@ def start_totp(body):
 @blp.arguments(OtpSchema)
 @blp.response(200, UserSchema)
 def confirm_totp(body):
+    """Finish enrolling an authenticator app with one of its codes.
+
+    A code that does not match answers 422 `validation-error` on `otp`; a match returns the user with
+    `totp_enrolled: true`."""
     accounts.confirm_totp_enrolment(session=current_session(), user=g.user, otp=body["otp"])
     return g.user
 
@@ -91,5 +113,10 @@ def unlock_user(user_id):
 @requires("admin")
 @blp.arguments(NewUserSchema)
 @blp.response(201, UserSchema)
+@declares(Problem.CONFLICT)
 def create_user(body):
+    """Create a staff or patient account (admins).
+
+    Doctors and pharmacists need a `license_number`, doctors a `specialty`; an email already in use
+    answers 409 `conflict`."""
     return accounts.create(session=current_session(), actor_id=g.user.id, **body)
