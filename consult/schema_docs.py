@@ -135,6 +135,9 @@ ITEM = dict(
     instructions=("Directions for the patient.", "Take one capsule three times a day with water."),
 )
 describe(PrescriptionItemInSchema, **ITEM,
+         product_id=("Instead of `drug_id` and `quantity`: the product whose packs are prescribed (its drug is "
+                     "the product's).", "prd-01JF3ZC3D4E5F6G7H8J9K0M1N2"),
+         packs=("With `product_id`: how many packs of it (the quantity is packs × the product's pack size).", 1),
          dose=("The amount of one dose, in `dose_unit`.", 500),
          frequency_per_day=("Doses a day.", 3))
 describe(ControlledSubstanceBasisSchema,

@@ -205,14 +205,13 @@ class PrescriptionItemInSchema(Schema):
 
     drug_id = fields.String(validate=validate.Length(min=1, max=80))
     product_id = fields.String(validate=validate.Length(min=1, max=40))
-    packs = StrictInteger(validate=validate.Range(min=1, max=1000), metadata={"description": "packs of product_id"})
+    packs = StrictInteger(validate=validate.Range(min=1, max=1000))
     dose = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=100000))
     dose_unit = fields.String(required=True, validate=validate.OneOf(DOSE_UNITS))
     frequency_per_day = StrictFloat(required=True, validate=validate.Range(min=0, min_inclusive=False, max=24))
     route = fields.String(required=True, validate=validate.Length(min=1, max=40))
     days_supply = StrictInteger(required=True, validate=validate.Range(min=1, max=365))
-    quantity = StrictInteger(validate=validate.Range(min=1, max=10000),
-                             metadata={"description": "units of the drug (tablets, capsules, …)"})
+    quantity = StrictInteger(validate=validate.Range(min=1, max=10000))
     refills = StrictInteger(load_default=0, validate=validate.Range(min=0, max=11))
     instructions = fields.String(validate=validate.Length(max=1000))
 
@@ -271,7 +270,7 @@ class PrescriptionItemSchema(Schema):
                                                              "drafting."})
     route = fields.String()
     days_supply = StrictInteger()
-    quantity = StrictInteger(metadata={"description": "units of the drug; the same as quantity_units"})
+    quantity = StrictInteger()
     quantity_units = fields.Function(lambda i: i.quantity, metadata={"type": "integer",
                                                                      "description": "units of the drug"})
     packs = fields.Function(

@@ -224,16 +224,14 @@ def describe(schema, **documented) -> None:
     """Give a schema's fields their descriptions (and examples) in the OpenAPI document.
 
     `describe(OrderSchema, id="The order's id.", status=("Where the order stands.", "paid"))`:
-    a text, or a text and an example. A name that is no field of the schema, or a field already
-    described where it is declared, is a mistake and raises.
+    a text, or a text and an example. A name that is no field of the schema is a mistake and raises;
+    a field already described where it is declared keeps that text and takes only the example.
     """
     for name, value in documented.items():
         text, example = (value, None) if isinstance(value, str) else value
         field = schema._declared_fields.get(name)
         if field is None:
             raise ValueError(f"{schema.__name__} has no field {name!r}")
-        if "description" in field.metadata and field.metadata["description"] != text:
-            raise ValueError(f"{schema.__name__}.{name} is already described where it is declared")
-        field.metadata["description"] = text
+        field.metadata.setdefault("description", text)
         if example is not None:
             field.metadata["example"] = example
