@@ -17,6 +17,10 @@ class Patient(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pat"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), unique=True)
+    # The name in parts, where the patient gave them (FHIR HumanName.family/given); the account's
+    # full_name stays the name as written.
+    family_name: Mapped[str | None] = mapped_column(String(100))
+    given_name: Mapped[str | None] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(32))
