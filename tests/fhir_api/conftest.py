@@ -1,0 +1,18 @@
+"""A patient's record for the FHIR tests, and R4B validation of whatever the server answers."""
+
+import importlib
+
+import pytest
+
+from tests.factories.fhir import make_record
+
+
+@pytest.fixture
+def record(session, login_as):
+    return make_record(session, login_as)
+
+
+def validate(resource: dict):
+    """The resource (or Bundle, with every entry) as the fhir.resources R4B model of its type."""
+    module = importlib.import_module(f"fhir.resources.R4B.{resource['resourceType'].lower()}")
+    return getattr(module, resource["resourceType"]).model_validate(resource)
