@@ -42,7 +42,8 @@ def medication_requests(*, session: Session, user: User, query: Query) -> Found:
                     cursor=query.cursor, descending=True, scalars=False)
     audit.record_list_read(session=session, reader=user, action=FhirEvent.MEDICATION_REQUEST_SEARCH,
                            subject_type="prescription",
-                           subjects=[(row.Prescription.id, row.Prescription.patient_id) for row in page.items])
+                           subjects=list(dict.fromkeys((row.Prescription.id, row.Prescription.patient_id)
+                                                       for row in page.items)))
     return ([medication_request_of(session=session, item=row.PrescriptionItem, prescription=row.Prescription)
              for row in page.items], page.next_cursor)
 
@@ -60,7 +61,8 @@ def medication_dispenses(*, session: Session, user: User, query: Query) -> Found
     page = paginate(session, stmt, keys=(Order.created_at, OrderLine.id), limit=query.count,
                     cursor=query.cursor, descending=True, scalars=False)
     audit.record_list_read(session=session, reader=user, action=FhirEvent.MEDICATION_DISPENSE_SEARCH,
-                           subject_type="order", subjects=[(row.Order.id, row.Order.patient_id) for row in page.items])
+                           subject_type="order",
+                           subjects=list(dict.fromkeys((row.Order.id, row.Order.patient_id) for row in page.items)))
     lots = lots_by_line(session=session, orders=list({row.Order.id: row.Order for row in page.items}.values()))
     return ([medication_dispense_of(session=session, line=row.OrderLine, order=row.Order,
                                     lots=lots.get(row.OrderLine.id, [])) for row in page.items], page.next_cursor)

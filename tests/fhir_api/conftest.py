@@ -16,3 +16,16 @@ def validate(resource: dict):
     """The resource (or Bundle, with every entry) as the fhir.resources R4B model of its type."""
     module = importlib.import_module(f"fhir.resources.R4B.{resource['resourceType'].lower()}")
     return getattr(module, resource["resourceType"]).model_validate(resource)
+
+
+def references(value):
+    """Every `reference` string anywhere in a resource."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "reference" and isinstance(inner, str):
+                yield inner
+            else:
+                yield from references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from references(inner)

@@ -1,20 +1,7 @@
 """Every resource validates against the R4B models, carries what the issue asks for, and every
 reference in a patient's resources can be followed without a 404."""
 
-from tests.fhir_api.conftest import validate
-
-
-def references(value):
-    """Every `reference` string anywhere in a resource."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "reference" and isinstance(inner, str):
-                yield inner
-            else:
-                yield from references(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from references(inner)
+from tests.fhir_api.conftest import references, validate
 
 
 def test_the_patient_has_a_structured_name_from_the_profile(record):
