@@ -6,13 +6,13 @@ import json
 from flask import Response, current_app, g, request
 from flask_smorest import Blueprint
 
-from consult.schemas import FhirResourceSchema
 from core.db import current_session
 from core.fhir_http import FHIR_JSON, fhir_json
 from core.i18n import _
 from core.identity.access import public, requires
 from fhir_api import capability, everything, export
 from fhir_api.resources import RESOURCES, Resource
+from fhir_api.schemas import BundleSchema, ExportManifestSchema, FhirResourceSchema, OutcomeSchema
 from fhir_api.search import BadSearch, entry, parse, searchset
 
 blp = Blueprint("fhir", __name__, url_prefix="/fhir/R4", description="FHIR R4: read, search, $everything, $export")
@@ -50,7 +50,7 @@ def _register(resource: Resource) -> None:
     search.__name__ = f"search_{resource.type}"
     search.__doc__ = (f"Search {resource.type}: a searchset Bundle. Parameters: "
                       + ", ".join(p.name for p in resource.params) + ", _count (1-100), and the `next` link's _cursor.")
-    view = requires(*resource.roles)(blp.response(200, FhirResourceSchema, content_type=FHIR_JSON)(search))
+    view = requires(*resource.roles)(blp.response(200, BundleSchema, content_type=FHIR_JSON)(search))
     blp.route(f"/{resource.type}", methods=["GET"], endpoint=search.__name__)(view)
 
 
@@ -60,7 +60,7 @@ for _resource in RESOURCES.values():
 
 @blp.route("/Patient/<patient_id>/$everything", methods=["GET"])
 @requires(*RESOURCES["Patient"].roles)
-@blp.response(200, FhirResourceSchema, content_type=FHIR_JSON)
+@blp.response(200, BundleSchema, content_type=FHIR_JSON)
 def patient_everything(patient_id):
     """The patient's record as one Bundle (the patient, or staff allowed to read the record)."""
     resources = everything.everything(session=current_session(), user=g.user, patient_id=patient_id)
@@ -72,7 +72,8 @@ def patient_everything(patient_id):
 
 @blp.route("/$export", methods=["GET"])
 @requires("admin")
-@blp.response(202, FhirResourceSchema, content_type=FHIR_JSON)
+@blp.response(202, OutcomeSchema, content_type=FHIR_JSON,
+              headers={"Content-Location": {"description": "the status URL", "schema": {"type": "string"}}})
 def bulk_export():
     """Bulk Data kick-off (send `Prefer: respond-async`): 202 with the status URL in Content-Location."""
     if "respond-async" not in request.headers.get("Prefer", ""):
@@ -94,7 +95,8 @@ def bulk_export():
 
 @blp.route("/$export-status/<job_id>", methods=["GET"])
 @requires("admin")
-@blp.response(200, FhirResourceSchema, content_type="application/json")
+@blp.response(200, ExportManifestSchema, content_type="application/json")
+@blp.alt_response(202, description="Still running (X-Progress, Retry-After); no body")
 def bulk_export_status(job_id):
     """202 while the export runs (X-Progress), 200 with the manifest when done, 500 if it failed."""
     session = current_session()
@@ -115,7 +117,7 @@ def bulk_export_status(job_id):
 
 @blp.route("/$export-file/<file_id>", methods=["GET"])
 @requires("admin")
-@blp.response(200, FhirResourceSchema, content_type=export.NDJSON)
+@blp.response(200, content_type=export.NDJSON, description="One resource per line")
 def bulk_export_file(file_id):
     """One NDJSON file of a finished export: one resource per line."""
     return Response(export.file(session=current_session(), file_id=file_id).content, mimetype=export.NDJSON)
