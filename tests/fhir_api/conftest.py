@@ -13,9 +13,13 @@ def record(session, login_as):
 
 
 def validate(resource: dict):
-    """The resource (or Bundle, with every entry) as the fhir.resources R4B model of its type."""
+    """The resource as the fhir.resources R4B model of its type (raises on any violation); a
+    Bundle's entries are each validated as their own type too."""
     module = importlib.import_module(f"fhir.resources.R4B.{resource['resourceType'].lower()}")
-    return getattr(module, resource["resourceType"]).model_validate(resource)
+    model = getattr(module, resource["resourceType"]).model_validate(resource)
+    for entry in resource.get("entry", []) if resource["resourceType"] == "Bundle" else []:
+        validate(entry["resource"])
+    return model
 
 
 def references(value):

@@ -14,7 +14,7 @@ from fhirclient.models.medicationdispense import MedicationDispense as SmartDisp
 from fhirclient.models.medicationrequest import MedicationRequest as SmartRequest
 from fhirclient.models.practitioner import Practitioner as SmartPractitioner
 from fhirpy import SyncFHIRClient
-from fhirpy.base.exceptions import ResourceNotFound
+from fhirpy.base.exceptions import ForbiddenError, ResourceNotFound
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -101,6 +101,15 @@ def test_fhirclient_pages_through_a_patient_s_prescriptions_and_follows_requeste
     assert approved_by.qualification[0].code.coding[0].code == "RPH"
 
 
+def test_fhirclient_finds_a_patient_by_identifier(server):
+    from fhirclient.models.patient import Patient as SmartPatient
+
+    fhir, record = smart(server, "patient"), server["record"]
+    found = list(SmartPatient.where(struct={"identifier": f"urn:rxloop:patient|{record.patient_id}"})
+                 .perform_resources_iter(fhir.server))
+    assert [p.id for p in found] == [record.patient_id] and found[0].name[0].text
+
+
 def test_fhirclient_follows_every_reference_of_a_dispense(server):
     fhir, record = smart(server, "patient"), server["record"]
     dispense = SmartDispense.read(record.line_id, fhir.server)
@@ -150,6 +159,15 @@ def test_fhirpy_follows_every_reference_in_the_patient_s_everything(server):
     for reference in set(references(everything)):
         kind, rid = reference.split("/")
         assert fhir.reference(kind, rid).to_resource().id == rid
+
+
+def test_fhirpy_searches_the_audit_trail_as_an_admin_only(server):
+    record = server["record"]
+    found = fhirpy(server, "admin").resources("AuditEvent").search(entity=record.prescription.id,
+                                                                    date__ge="2000").limit(50).fetch_all()
+    assert "prescription.signed" in {e["subtype"][0]["code"] for e in found}
+    with pytest.raises(ForbiddenError):
+        fhirpy(server, "patient").resources("AuditEvent").fetch()
 
 
 def test_fhirpy_searches_dispenses_by_date_and_sees_nothing_of_another_patient(server):
