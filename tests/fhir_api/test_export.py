@@ -89,3 +89,18 @@ def test_an_export_is_audited_as_a_read_of_each_patient_s_record(record, session
     session.commit()
     log = record.people["patient"].get("/api/v1/patients/me/access-log?limit=100").json["items"]
     assert any(e["action"] == "fhir.export_read" and e["who"] == admin.user.id for e in log)
+
+
+def test_a_failed_export_says_so_at_its_status_url(app, record, queued, monkeypatch, caplog):
+    admin = record.people["admin"]
+    status_url = kick_off(admin, "?_type=Organization")
+
+    def broken(session):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setitem(export.BUILDERS, "Organization", broken)
+    export.run_in_own_unit(app, status_url.rsplit("/", 1)[1])
+    response = admin.get(status_url)
+    assert (response.status_code, response.json["resourceType"]) == (500, "OperationOutcome")
+    assert response.json["issue"][0]["diagnostics"] == "The export failed; ask for a new one."
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == ["fhir export failed"]

@@ -114,3 +114,11 @@ def test_an_audit_event_is_an_entry_of_the_trail(record):
     validate(body)
     assert body["id"] == str(seq) and body["outcome"] == "0"
     assert body["source"]["observer"]["reference"] == "Organization/pharmacy"
+
+
+def test_an_empty_name_part_is_refused_and_null_clears_it(record):
+    patient = record.people["patient"]
+    refused = patient.put("/api/v1/patients/me", json={"family_name": ""})
+    assert (refused.status_code, list(refused.json["errors"])) == (422, ["family_name"])
+    assert patient.put("/api/v1/patients/me", json={"family_name": "Zhang"}).status_code == 200
+    assert patient.put("/api/v1/patients/me", json={"family_name": None}).json["family_name"] is None
