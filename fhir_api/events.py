@@ -5,6 +5,7 @@ from core.audit import AuditEvent
 
 class FhirEvent(AuditEvent):
     ENCOUNTER_READ = "fhir.encounter_read"
+    ENCOUNTER_SEARCH = "fhir.encounter_search"
     EVERYTHING_READ = "fhir.everything_read"
     EXPORT_COMPLETED = "fhir.export_completed"
     EXPORT_READ = "fhir.export_read"

@@ -60,8 +60,13 @@ RESOURCES = {r.type: r for r in (
              searches.medications,
              (Param("code", "token", "The ATC code (http://www.whocc.no/atc|code)."), _ID),
              systems={"code": "http://www.whocc.no/atc"}),
-    Resource("Encounter", CLINICAL_ROLES, "consultation_id", clinical.encounter,
-             "A consultation: its patient, its doctor, its period; as the consultations API shows it."),
+    Resource("Encounter", ("patient", "doctor", "admin"), "consultation_id", clinical.encounter,
+             "A consultation: its patient, its doctor, its period; as the consultations API shows it (a patient "
+             "their own, doctors the waiting queue and their own, admins all; pharmacists are refused, as there).",
+             searches.encounters,
+             (_PATIENT, Param("status", "token", "FHIR status: planned, in-progress, finished, cancelled."),
+              Param("date", "date", "When the consultation was opened (eq, ge, le, gt, lt prefixes).")),
+             targets={"patient": "Patient"}),
     Resource("MedicationRequest", CLINICAL_ROLES, "item_id", clinical.medication_request,
              "One per prescription item (groupIdentifier: the prescription). Visible as the prescriptions API "
              "shows them: a patient their own (not drafts), a doctor those they wrote, pharmacists all but "

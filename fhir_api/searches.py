@@ -5,12 +5,12 @@ member's read of each patient's records as the API's lists do."""
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult import patients, prescriptions
-from consult.models import Drug, Patient, Prescription, PrescriptionItem
+from consult import consultations, patients, prescriptions
+from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
 from core import audit
 from core.identity.models import User
 from core.pagination import paginate
-from fhir_api.clinical import REQUEST_STATUS, medication_request_of, patient_of
+from fhir_api.clinical import ENCOUNTER_STATUS, REQUEST_STATUS, encounter_of, medication_request_of, patient_of
 from fhir_api.directory import PRACTITIONER_ROLES, medication_of, practitioner_of
 from fhir_api.dispense import DISPENSE_STATUS, lots_by_line, medication_dispense_of
 from fhir_api.events import FhirEvent
@@ -66,6 +66,22 @@ def medication_dispenses(*, session: Session, user: User, query: Query) -> Found
     lots = lots_by_line(session=session, orders=list({row.Order.id: row.Order for row in page.items}.values()))
     return ([medication_dispense_of(session=session, line=row.OrderLine, order=row.Order,
                                     lots=lots.get(row.OrderLine.id, [])) for row in page.items], page.next_cursor)
+
+
+def encounters(*, session: Session, user: User, query: Query) -> Found:
+    """Consultations as the consultations API shows them (not to pharmacists), newest first."""
+    stmt = select(Consultation).where(consultations.visible_to(session=session, user=user))
+    if (ids := query.any_of("patient")) is not None:
+        stmt = stmt.where(Consultation.patient_id.in_(ids))
+    if (codes := query.any_of("status")) is not None:
+        stmt = stmt.where(Consultation.status.in_(_statuses(ENCOUNTER_STATUS, codes)))
+    for moment in query.dates("date"):
+        stmt = stmt.where(moment.clause(Consultation.created_at))
+    page = paginate(session, stmt, keys=(Consultation.created_at, Consultation.id), limit=query.count,
+                    cursor=query.cursor, descending=True)
+    audit.record_list_read(session=session, reader=user, action=FhirEvent.ENCOUNTER_SEARCH,
+                           subject_type="consultation", subjects=[(c.id, c.patient_id) for c in page.items])
+    return [encounter_of(consultation=c) for c in page.items], page.next_cursor
 
 
 def patients_search(*, session: Session, user: User, query: Query) -> Found:

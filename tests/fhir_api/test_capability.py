@@ -24,7 +24,7 @@ def test_it_lists_exactly_the_declared_resources_interactions_and_parameters(cli
                            "MedicationDispense", "Provenance", "AuditEvent"}
     assert {t: sorted(p["name"] for p in r.get("searchParam", [])) for t, r in listed.items()} == {
         "Patient": ["_id", "identifier"], "Practitioner": ["_id", "identifier"], "Organization": [],
-        "Medication": ["_id", "code"], "Encounter": [], "MedicationRequest": ["authoredon", "patient", "status"],
+        "Medication": ["_id", "code"], "Encounter": ["date", "patient", "status"], "MedicationRequest": ["authoredon", "patient", "status"],
         "MedicationDispense": ["patient", "status", "whenhandedover"], "Provenance": [],
         "AuditEvent": ["agent", "date", "entity"]}
     assert [i["code"] for i in listed["Organization"]["interaction"]] == ["read"]

@@ -50,6 +50,17 @@ def test_a_doctor_sees_the_prescriptions_they_wrote_but_no_dispenses(record, log
     assert (response.status_code, response.json["issue"][0]["code"]) == (403, "forbidden")
 
 
+def test_encounters_are_searched_as_the_consultations_api_shows_them(record, login_as):
+    consultation_id = record.prescription.consultation_id
+    assert ids(record.people["patient"].get(f"/fhir/R4/Encounter?patient={record.patient_id}")) == [consultation_id]
+    assert ids(record.people["patient"].get("/fhir/R4/Encounter?status=in-progress")) == [consultation_id]
+    assert ids(record.people["patient"].get("/fhir/R4/Encounter?status=finished")) == []
+    assert record.people["pharmacist"].get("/fhir/R4/Encounter").status_code == 403
+    assert record.people["pharmacist"].get(f"/fhir/R4/Encounter/{consultation_id}").status_code == 403
+    assert ids(login_as("patient").get(f"/fhir/R4/Encounter?patient={record.patient_id}")) == []
+    assert ids(record.people["admin"].get(f"/fhir/R4/Encounter?patient={record.patient_id}")) == [consultation_id]
+
+
 def test_a_doctor_reads_a_patient_only_during_a_consultation_in_progress(record, login_as):
     assert ids(record.people["doctor"].get("/fhir/R4/Patient")) == [record.patient_id]
     assert ids(login_as("doctor").get("/fhir/R4/Patient")) == []
@@ -79,10 +90,11 @@ def test_staff_searches_and_reads_are_audited_per_patient(record, session):
     admin = record.people["admin"]
     assert admin.get(f"/fhir/R4/Encounter/{record.prescription.consultation_id}").status_code == 200
     assert ids(admin.get("/fhir/R4/Patient?_count=100"))
+    assert ids(admin.get(f"/fhir/R4/Encounter?patient={record.patient_id}"))
     entries = {e.action: e for e in session.scalars(select(AuditEntry).where(
         AuditEntry.patient_id == record.patient_id, AuditEntry.action.like("fhir.%")))}
     assert {"fhir.medication_request_search", "fhir.medication_dispense_search", "fhir.provenance_read",
-            "fhir.encounter_read", "fhir.patient_search"} <= set(entries)
+            "fhir.encounter_read", "fhir.patient_search", "fhir.encounter_search"} <= set(entries)
     assert entries["fhir.medication_request_search"].detail["prescription_ids"] == [record.prescription.id]
 
 
