@@ -34,6 +34,14 @@ ENCOUNTER_STATUS = {"waiting": "planned", "in_progress": "in-progress", "complet
                     "cancelled": "cancelled", "referred_offline": "finished"}
 
 
+def held(session: Session, model, ids) -> list:
+    """Rows of `model` by id in one query, kept referenced by the caller while it builds resources:
+    the session's identity map holds rows only weakly, and the builders' `session.get` then finds
+    them there instead of querying once per resource."""
+    wanted = set(ids) - {None}
+    return list(session.scalars(select(model).where(model.id.in_(wanted)))) if wanted else []
+
+
 def patient_of(*, session: Session, patient: Patient) -> dict:
     user = session.get(User, patient.user_id)
     name = {"use": "official", "text": user.full_name}

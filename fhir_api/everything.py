@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult import consultations, patients, prescriptions
-from consult.models import Consultation, Drug, Patient, Prescription
+from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionUse
 from core import audit
 from core.errors import Forbidden
 from core.identity.models import User
-from fhir_api.clinical import encounter_of, items_of, medication_request_of, patient_of, provenance_of
+from fhir_api.clinical import encounter_of, held, items_of, medication_request_of, patient_of, provenance_of
 from fhir_api.directory import medication_of, pharmacy, practitioner_of
 from fhir_api.dispense import lots_by_line, medication_dispense_of
 from fhir_api.events import FhirEvent
@@ -34,6 +34,7 @@ def record_of(*, session: Session, patient_id: str, consultation_clause=None, pr
                                                               prescription_clause)
                                    .order_by(Prescription.created_at, Prescription.id)))
     items = items_of(session=session, prescription_ids=[p.id for p in written])
+    _rows = [*held(session, Drug, [i.drug_id for i in items]), *held(session, User, [p.doctor_id for p in written])]
     by_id = {p.id: p for p in written}
     resources += [medication_request_of(session=session, item=i, prescription=by_id[i.prescription_id]) for i in items]
     resources += [provenance_of(prescription=p, items=[i for i in items if i.prescription_id == p.id])
@@ -43,6 +44,8 @@ def record_of(*, session: Session, patient_id: str, consultation_clause=None, pr
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders]))
                                  .order_by(OrderLine.order_id, OrderLine.position))) if orders else []
     lots, by_order = lots_by_line(session=session, orders=orders), {o.id: o for o in orders}
+    _lines_rows = [*held(session, Drug, [line.drug_id for line in lines]),
+                   *held(session, PrescriptionUse, [line.prescription_use_id for line in lines])]
     resources += [medication_dispense_of(session=session, line=line, order=by_order[line.order_id],
                                          lots=lots.get(line.id, [])) for line in lines]
     people = ({c.doctor_id for c in visits} | {p.doctor_id for p in written} | {p.reviewed_by for p in written}

@@ -14,13 +14,13 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consult.models import Consultation, Drug, Patient, Prescription
+from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionUse
 from core import audit
 from core.db import unit_of_work, utcnow
 from core.errors import NotFound
 from core.i18n import _
 from core.identity.models import User
-from fhir_api.clinical import encounter_of, items_of, medication_request_of, patient_of, provenance_of
+from fhir_api.clinical import encounter_of, held, items_of, medication_request_of, patient_of, provenance_of
 from fhir_api.directory import PRACTITIONER_ROLES, medication_of, pharmacy, practitioner_of
 from fhir_api.dispense import lots_by_line, medication_dispense_of
 from fhir_api.events import FhirEvent
@@ -57,7 +57,9 @@ def request(*, session: Session, admin: User, types: str | None, output_format: 
 
 
 def _patients(session):
-    return [patient_of(session=session, patient=p) for p in session.scalars(select(Patient).order_by(Patient.id))]
+    rows = list(session.scalars(select(Patient).order_by(Patient.id)))
+    _users = held(session, User, [p.user_id for p in rows])
+    return [patient_of(session=session, patient=p) for p in rows]
 
 
 def _practitioners(session):
@@ -81,14 +83,17 @@ def _signed(session):
 
 def _medication_requests(session):
     written = {p.id: p for p in _signed(session)}
-    return [medication_request_of(session=session, item=i, prescription=written[i.prescription_id])
-            for i in items_of(session=session, prescription_ids=list(written))]
+    items = items_of(session=session, prescription_ids=list(written))
+    _rows = [*held(session, Drug, [i.drug_id for i in items]), *held(session, User, [p.doctor_id for p in written.values()])]
+    return [medication_request_of(session=session, item=i, prescription=written[i.prescription_id]) for i in items]
 
 
 def _medication_dispenses(session):
     orders = {o.id: o for o in session.scalars(select(Order).order_by(Order.id))}
     lots = lots_by_line(session=session, orders=list(orders.values()))
-    lines = session.scalars(select(OrderLine).order_by(OrderLine.order_id, OrderLine.position))
+    lines = list(session.scalars(select(OrderLine).order_by(OrderLine.order_id, OrderLine.position)))
+    _rows = [*held(session, Drug, [line.drug_id for line in lines]),
+             *held(session, PrescriptionUse, [line.prescription_use_id for line in lines])]
     return [medication_dispense_of(session=session, line=line, order=orders[line.order_id], lots=lots.get(line.id, []))
             for line in lines]
 

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult import consultations, patients, prescriptions
-from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
+from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem, PrescriptionUse
 from core import audit
 from core.identity.models import User
 from core.pagination import paginate
-from fhir_api.clinical import ENCOUNTER_STATUS, REQUEST_STATUS, encounter_of, medication_request_of, patient_of
+from fhir_api.clinical import ENCOUNTER_STATUS, REQUEST_STATUS, encounter_of, held, medication_request_of, patient_of
 from fhir_api.directory import PRACTITIONER_ROLES, medication_of, practitioner_of
 from fhir_api.dispense import DISPENSE_STATUS, lots_by_line, medication_dispense_of
 from fhir_api.events import FhirEvent
@@ -44,6 +44,8 @@ def medication_requests(*, session: Session, user: User, query: Query) -> Found:
                            subject_type="prescription",
                            subjects=list(dict.fromkeys((row.Prescription.id, row.Prescription.patient_id)
                                                        for row in page.items)))
+    _rows = [*held(session, Drug, [row.PrescriptionItem.drug_id for row in page.items]),
+             *held(session, User, [row.Prescription.doctor_id for row in page.items])]
     return ([medication_request_of(session=session, item=row.PrescriptionItem, prescription=row.Prescription)
              for row in page.items], page.next_cursor)
 
@@ -64,6 +66,8 @@ def medication_dispenses(*, session: Session, user: User, query: Query) -> Found
                            subject_type="order",
                            subjects=list(dict.fromkeys((row.Order.id, row.Order.patient_id) for row in page.items)))
     lots = lots_by_line(session=session, orders=list({row.Order.id: row.Order for row in page.items}.values()))
+    _rows = [*held(session, Drug, [row.OrderLine.drug_id for row in page.items]),
+             *held(session, PrescriptionUse, [row.OrderLine.prescription_use_id for row in page.items])]
     return ([medication_dispense_of(session=session, line=row.OrderLine, order=row.Order,
                                     lots=lots.get(row.OrderLine.id, [])) for row in page.items], page.next_cursor)
 
@@ -93,6 +97,7 @@ def patients_search(*, session: Session, user: User, query: Query) -> Found:
     page = paginate(session, stmt, keys=(Patient.created_at, Patient.id), limit=query.count, cursor=query.cursor)
     audit.record_list_read(session=session, reader=user, action=FhirEvent.PATIENT_SEARCH, subject_type="patient",
                            subjects=[(p.id, p.id) for p in page.items])
+    _users = held(session, User, [p.user_id for p in page.items])
     return [patient_of(session=session, patient=p) for p in page.items], page.next_cursor
 
 

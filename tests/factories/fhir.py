@@ -26,7 +26,8 @@ def make_record(session, login, *, key="fhir-record-0001", people=None) -> Recor
     people = people or {role: login(role) for role in ("patient", "doctor", "pharmacist", "admin")}
     rx = approved_prescription(session, people["patient"].user, people["doctor"].user, people["pharmacist"].user,
                                items=[item(), item("paracetamol-500mg-tab", dose=1, dose_unit="tablet",
-                                               frequency_per_day=0.5, quantity=4, days_supply=7)])
+                                               frequency_per_day=0.5, quantity=4, days_supply=7)],
+                               override_reason="A further course, reviewed.")  # used only when there are warnings
     product = make_product(session, AMOXICILLIN, pack_size=21, price=3500, stock=10)
     order = people["patient"].post("/api/v1/orders", headers={"Idempotency-Key": key}, json={
         "items": [{"product_id": product.id, "quantity": 1}], "shipping_address": ADDRESS}).json
