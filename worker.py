@@ -13,11 +13,12 @@ from celery.signals import setup_logging
 from consult import jobs as consult_jobs
 from core import jobs as core_jobs
 from core.db import unit_of_work
+from fhir_api import jobs as fhir_jobs
 from shop import jobs as shop_jobs
 
 log = logging.getLogger("rxloop.jobs")
 
-JOBS = {**core_jobs.JOBS, **consult_jobs.JOBS, **shop_jobs.JOBS}
+JOBS = {**core_jobs.JOBS, **consult_jobs.JOBS, **shop_jobs.JOBS, **fhir_jobs.JOBS}
 
 
 @setup_logging.connect

@@ -3,10 +3,10 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from consult import consultations, drugs, fhir, patients, prescriptions, review, schema_docs  # noqa: F401 (schema_docs: the fields' descriptions)
+from consult import consultations, drugs, patients, prescriptions, review, schema_docs  # noqa: F401 (schema_docs: the fields' descriptions)
 from consult.presentation import describe_prescriptions
 from consult.schemas import (
-    AccessLogEntrySchema, ApproveSchema, CompletionSchema, FhirResourceSchema, ConsultationRequestSchema, ConsultationSchema, DrugQuerySchema,
+    AccessLogEntrySchema, ApproveSchema, CompletionSchema, ConsultationRequestSchema, ConsultationSchema, DrugQuerySchema,
     DrugSchema, MessageInSchema, MessageSchema, PatientProfileSchema,
     PrescriptionDraftSchema, PrescriptionSchema, ReasonSchema, RegistrationSchema, RejectSchema,
     SignSchema, StatusQuerySchema,
@@ -14,7 +14,6 @@ from consult.schemas import (
 from core.openapi import declares
 from core.problems import Problem
 from core.db import current_session
-from core.fhir_http import fhir_json
 from core.identity.access import authenticated, public, requires
 from core.identity.schemas import UserSchema
 from core.schemas import PageArgsSchema, page_of
@@ -23,7 +22,6 @@ patients_blp = Blueprint("patients", __name__, url_prefix="/api/v1", description
 formulary_blp = Blueprint("formulary", __name__, url_prefix="/api/v1", description="Formulary")
 consultations_blp = Blueprint("consultations", __name__, url_prefix="/api/v1", description="Consultations")
 prescriptions_blp = Blueprint("prescriptions", __name__, url_prefix="/api/v1", description="Prescriptions")
-fhir_blp = Blueprint("fhir", __name__, url_prefix="/fhir/R4", description="FHIR R4 (read)")
 
 
 def _page(page):
@@ -360,26 +358,4 @@ def cancel_prescription(body, prescription_id):
                                      prescription_id=prescription_id, reason=body.get("reason")))
 
 
-# ---- FHIR R4 ---------------------------------------------------------------------------
-
-@fhir_blp.route("/Patient/<patient_id>", methods=["GET"])
-@requires("patient", "doctor", "pharmacist", "admin")
-@fhir_blp.response(200, FhirResourceSchema, content_type="application/fhir+json")
-def fhir_patient(patient_id):
-    """The patient as a FHIR R4 Patient resource.
-
-    `application/fhir+json`; errors are OperationOutcomes. Readable by whoever may read the record."""
-    return fhir_json(fhir.patient_resource(session=current_session(), user=g.user, patient_id=patient_id))
-
-
-@fhir_blp.route("/MedicationRequest/<item_id>", methods=["GET"])
-@requires("patient", "doctor", "pharmacist", "admin")
-@fhir_blp.response(200, FhirResourceSchema, content_type="application/fhir+json")
-def fhir_medication_request(item_id):
-    """A prescription item as a FHIR R4 MedicationRequest.
-
-    `application/fhir+json`; errors are OperationOutcomes. Readable by whoever may read the prescription."""
-    return fhir_json(fhir.medication_request(session=current_session(), user=g.user, item_id=item_id))
-
-
-blueprints = [patients_blp, formulary_blp, consultations_blp, prescriptions_blp, fhir_blp]
+blueprints = [patients_blp, formulary_blp, consultations_blp, prescriptions_blp]

@@ -22,6 +22,10 @@ class Patient(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pat"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), unique=True)
+    # The name in parts, where the patient gave them (FHIR HumanName.family/given); the account's
+    # full_name stays the name as written.
+    family_name: Mapped[str | None] = mapped_column(EncryptedText)
+    given_name: Mapped[str | None] = mapped_column(EncryptedText)
     birth_date: Mapped[date] = mapped_column(EncryptedDate)
     sex: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(EncryptedText)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import false, select, true
 from sqlalchemy.orm import Session
 
 from consult.models import Consultation, Patient, Prescription
@@ -14,7 +14,7 @@ from core.identity.models import User
 from core.pagination import Page
 from consult.events import ConsultEvent
 
-PROFILE_FIELDS = ("full_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
+PROFILE_FIELDS = ("full_name", "family_name", "given_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
                   "allergies", "conditions", "current_medications", "pregnancy_due_date", "egfr",
                   "egfr_measured_on", "ancestry", "genotypes")
 # An expected delivery date more than 42 weeks ahead cannot belong to a pregnancy (Naegele: 40 weeks).
@@ -107,6 +107,21 @@ def access_log(*, session: Session, user: User, limit: int | None, cursor: str |
     """Who read (or tried to read) this patient's data, newest first: their accounting of disclosures."""
     patient = of_user(session=session, user=user)
     return audit.list_accesses(session=session, patient_id=patient.id, limit=limit, cursor=cursor)
+
+
+def readable_by(*, session: Session, user: User):
+    """read_record's rule as a condition on Patient, for searches: the patients `user` may read."""
+    if user.role == "admin":
+        return true()
+    if user.role == "doctor":
+        return Patient.id.in_(select(Consultation.patient_id).where(
+            Consultation.doctor_id == user.id, Consultation.status == "in_progress"))
+    if user.role == "pharmacist":
+        return Patient.id.in_(select(Prescription.patient_id).where(
+            Prescription.claimed_by == user.id, Prescription.status == "pending_review"))
+    if user.role == "patient":
+        return Patient.user_id == user.id
+    return false()
 
 
 def read_record(*, session: Session, user: User, patient_id: str) -> Patient:

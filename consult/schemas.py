@@ -43,6 +43,8 @@ class GenotypeSchema(Schema):
 class PatientProfileSchema(Schema):
     id = fields.String(dump_only=True)
     full_name = fields.String(validate=validate.Length(min=1, max=200))
+    family_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
+    given_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     birth_date = fields.Date()
     sex = fields.String(validate=validate.OneOf(SEXES))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))

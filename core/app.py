@@ -133,9 +133,10 @@ def _blueprints():
     from consult.api import blueprints as consult_blueprints
     from core.api import blp as operations
     from core.identity.api import blp as identity
+    from fhir_api.api import blueprints as fhir_blueprints
     from shop.api import blueprints as shop_blueprints
 
-    return [operations, identity, *consult_blueprints, *shop_blueprints, *assistant_blueprints]
+    return [operations, identity, *consult_blueprints, *shop_blueprints, *assistant_blueprints, *fhir_blueprints]
 
 
 def _register_workbench(app: Flask) -> None:

@@ -47,6 +47,13 @@ def from_environment(env=None) -> dict:
         # without a provider). Either way without STRIPE_SECRET_KEY no intent is created.
         "PAYMENTS_MODE": env.get("PAYMENTS_MODE", "stripe"),
         "REDIS_URL": env.get("REDIS_URL", ""),
+        # A FHIR $export runs in the web process after its response unless a worker takes it
+        # (REDIS_URL set: the worker's `fhir-export` job runs pending exports).
+        "FHIR_EXPORT_IN_PROCESS": env.get("FHIR_EXPORT_IN_PROCESS", "0" if env.get("REDIS_URL") else "1")
+        not in ("0", "false", ""),
+        # The pharmacy as FHIR's Organization/pharmacy shows it (dispenser and audit observer).
+        "PHARMACY_NAME": env.get("PHARMACY_NAME", "rxloop pharmacy (development)"),
+        "PHARMACY_LICENCE": env.get("PHARMACY_LICENCE", "DEV-PHARMACY-0000"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 3600),
         "ORDER_TTL_MINUTES": _int(env, "ORDER_TTL_MINUTES", 30),

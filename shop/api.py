@@ -8,9 +8,7 @@ from core.problems import Problem
 from core.db import current_session
 from core.identity.access import public, requires
 from core.schemas import page_of
-from core.fhir_http import fhir_json
-from consult.schemas import FhirResourceSchema
-from shop import cart, catalog, fhir, inventory, order_queries, orders, schema_docs  # noqa: F401 (schema_docs: the fields' descriptions)
+from shop import cart, catalog, inventory, order_queries, orders, schema_docs  # noqa: F401 (schema_docs: the fields' descriptions)
 from shop.schemas import (
     CancelInSchema, CartItemInSchema, CartSchema, IdempotencyHeaderSchema, LotInSchema, LotSchema,
     OrderInSchema, OrderQuerySchema, OrderSchema, ProductInSchema, ProductPatchSchema, ProductQuerySchema,
@@ -20,7 +18,6 @@ from shop.schemas import (
 catalog_blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Catalog and inventory")
 cart_blp = Blueprint("cart", __name__, url_prefix="/api/v1", description="Cart")
 orders_blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Orders and fulfilment")
-fhir_blp = Blueprint("fhir-dispense", __name__, url_prefix="/fhir/R4", description="FHIR R4 (read)")
 
 
 def _policy():
@@ -273,14 +270,4 @@ def stripe_webhook():
 
 stripe_webhook._rxloop_raw_body = True  # the signature covers the exact bytes
 
-@fhir_blp.route("/MedicationDispense/<line_id>", methods=["GET"])
-@requires("patient", "pharmacist", "admin")
-@fhir_blp.response(200, FhirResourceSchema, content_type="application/fhir+json")
-def fhir_medication_dispense(line_id):
-    """An order line as a FHIR R4 MedicationDispense.
-
-    `application/fhir+json`; errors are OperationOutcomes. Readable by whoever may read the order."""
-    return fhir_json(fhir.medication_dispense(session=current_session(), user=g.user, line_id=line_id))
-
-
-blueprints = [catalog_blp, cart_blp, orders_blp, fhir_blp]
+blueprints = [catalog_blp, cart_blp, orders_blp]
