@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from assistant import fhir, suggestions
 from assistant.schemas import (
-    DraftFromSuggestionSchema, OutcomeSchema, ReportSchema, SuggestionRequestSchema, SuggestionSchema,
+    DraftFromSuggestionSchema, DecisionSchema, ReportSchema, SuggestionRequestSchema, SuggestionSchema,
 )
 from consult.schemas import FhirResourceSchema, PrescriptionSchema
 from consult.presentation import describe_prescriptions
@@ -51,7 +51,7 @@ def draft_from_suggestion(body, suggestion_id):
 
 @blp.route("/suggestions/<suggestion_id>/outcome", methods=["POST"])
 @requires("doctor", "pharmacist")
-@blp.arguments(OutcomeSchema)
+@blp.arguments(DecisionSchema)
 @blp.response(200, SuggestionSchema)
 def decide_suggestion(body, suggestion_id):
     """Record what you did with a summary, note or explanation: accepted, edited (with your text) or rejected."""

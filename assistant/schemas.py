@@ -70,7 +70,7 @@ class DraftFromSuggestionSchema(Schema):
     diagnosis = fields.Nested(CodedSchema)
 
 
-class OutcomeSchema(Schema):
+class DecisionSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     text = fields.String(validate=validate.Length(max=5000),
                          metadata={"description": "For `edited`: the text as the human wrote it."})
