@@ -39,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     values.update(config or {})
     settings.validate(values)
     app.config.update(values)
+    # Chinese names, messages and notices go out as UTF-8, never as \uXXXX escapes: jsonify,
+    # flask-smorest's bodies and problem+json all answer through app.json.
+    app.json.ensure_ascii = False
     app.config.update(
         API_TITLE="rxloop",
         API_VERSION="v1",
