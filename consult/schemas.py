@@ -70,6 +70,9 @@ class CodedSchema(Schema):
 class DrugSchema(Schema):
     id = fields.String(required=True)
     generic_name = fields.String(required=True)
+    generic_name_zh = fields.String(allow_none=True, metadata={"description": "Chinese generic name (通用名)."})
+    brand_names_zh = fields.List(fields.String(), metadata={"description": "Chinese brand names (商品名)."})
+    synonyms = fields.List(fields.String(), metadata={"description": "Other names the search also finds."})
     strength = fields.String(required=True)
     form = fields.String(required=True)
     route = fields.String(required=True)

@@ -101,5 +101,13 @@ def paginate(session: Session, stmt, *, keys, limit: int | None, cursor: str | N
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = _encode([getattr(last, k.key) for k in keys])
+        next_cursor = _encode([_key_value(last, k) for k in keys])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _key_value(row, key):
+    """A key's value in a result row: an attribute of the row (a column, or an expression selected
+    under a label beside an entity, such as a search rank), else of the row's entity."""
+    if hasattr(row, key.key):
+        return getattr(row, key.key)
+    return getattr(row[0], key.key)

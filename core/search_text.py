@@ -6,9 +6,14 @@ separators tell an exact name (`|t|`) from a prefix (`|t`) from a match inside a
 
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, load_phrases_dict, load_single_dict
 
 SEPARATOR = "|"
+
+# Readings pypinyin's dictionaries get wrong in drug names: 炔 (alkyne) is quē, as in 炔雌醇;
+# 得 in 芬必得 is dé.
+load_single_dict({ord("炔"): "quē"})
+load_phrases_dict({"芬必得": [["fēn"], ["bì"], ["dé"]]})
 
 # How well a term matches, best first: the whole of a name, its start, inside it, only a synonym.
 EXACT, PREFIX, CONTAINS, SYNONYM = range(4)

@@ -15,6 +15,7 @@ class ProductSchema(Schema):
     id = fields.String(required=True)
     sku = fields.String(required=True)
     name = fields.String(required=True)
+    name_zh = fields.String(allow_none=True, metadata={"description": "The pack's Chinese name (商品名, 通用名)."})
     drug = fields.Nested(DrugSchema, required=True)
     pack_size = StrictInteger(required=True)
     price = fields.Nested(MoneySchema, required=True)
@@ -33,6 +34,7 @@ class ProductQuerySchema(DrugQuerySchema):
 class ProductInSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
     pack_size = StrictInteger(required=True, validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema, required=True)
@@ -42,6 +44,7 @@ class ProductInSchema(Schema):
 class ProductPatchSchema(Schema):
     sku = fields.String(validate=validate.Length(min=1, max=64))
     name = fields.String(validate=validate.Length(min=1, max=200))
+    name_zh = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
     drug_id = fields.String(validate=validate.Length(min=1, max=80))
     pack_size = StrictInteger(validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema)
