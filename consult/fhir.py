@@ -14,6 +14,7 @@ from core import audit
 from core.errors import NotFound
 from core.identity.models import User
 from consult.events import ConsultEvent
+from core.i18n import _
 
 ATC = "http://www.whocc.no/atc"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
@@ -57,7 +58,7 @@ def patient_resource(*, session: Session, user: User, patient_id: str) -> dict:
 def medication_request(*, session: Session, user: User, item_id: str) -> dict:
     item = session.get(PrescriptionItem, item_id)
     if item is None:
-        raise NotFound("No such MedicationRequest.")
+        raise NotFound(_("No such MedicationRequest."))
     prescription = prescriptions.get(session=session, user=user, prescription_id=item.prescription_id)
     drug = session.get(Drug, item.drug_id)
     doctor = session.get(User, prescription.doctor_id)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from core import config as settings
 from core import admission, errors, i18n, jobs, logs, problem_pages, ratelimit
 from core.db import Database, finish_request_session, units_committed
+from core.i18n import _
 from core.problems import Problem
 from core.schemas import ProblemSchema
 
@@ -126,18 +127,18 @@ def _register_unit_of_work(app: Flask) -> None:
             finish_request_session(success=response.status_code < 400)
         except IntegrityError:
             log.exception("commit refused by a constraint")
-            return errors.problem(Problem.INTERNAL_ERROR, _not_saved("Something went wrong on our side"))
+            return errors.problem(Problem.INTERNAL_ERROR, _not_saved(_("Something went wrong on our side")))
         except OperationalError:
             log.exception("commit failed")
-            return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved("The database is unavailable"))
+            return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved(_("The database is unavailable")))
         return response
 
 
 def _not_saved(cause: str) -> str:
     if units_committed():
-        return (f"{cause}; the last step was not saved, earlier ones were. Repeat the request "
-                "(with the same Idempotency-Key) to see where it stands.")
-    return f"{cause}; nothing was saved."
+        return _("%(cause)s; the last step was not saved, earlier ones were. Repeat the request "
+                 "(with the same Idempotency-Key) to see where it stands.", cause=cause)
+    return _("%(cause)s; nothing was saved.", cause=cause)
 
 
 def _register_cli(app: Flask) -> None:

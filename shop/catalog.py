@@ -13,6 +13,7 @@ from core.errors import NotFound, ValidationFailed
 from core.pagination import Page, paginate
 from shop.models import InventoryLot, Product, product_search_key
 from shop.events import ShopEvent
+from core.i18n import _
 
 # 处方药与非处方药分类管理办法（试行） 第十二条: the notice every Rx product must carry.
 RX_NOTICE_CN = "处方药须凭处方在药师指导下购买和使用"
@@ -107,7 +108,7 @@ def matching(*, session: Session, q: str | None, rx_class: str | None = None, in
 def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:
     product = session.get(Product, product_id)
     if product is None or (not product.active and not include_inactive):
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     return product
 
 
@@ -115,10 +116,10 @@ def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str
            price: dict, active: bool = True, name_zh: str | None = None) -> Product:
     drug = session.get(Drug, drug_id)
     if drug is None or not drug.active:
-        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
+        raise ValidationFailed(_("Unknown drug."), errors={"drug_id": [_("Not in the formulary.")]})
     product = Product(sku=sku, name=name, name_zh=name_zh, drug_id=drug_id, pack_size=pack_size,
                       price_amount=price["amount"], currency=price["currency"], active=active)
-    add_unique(session, product, conflict="A product with this SKU exists.")
+    add_unique(session, product, conflict=_("A product with this SKU exists."))
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_CREATED, subject_type="product",
                  subject_id=product.id, detail={"sku": sku})
     return product
@@ -127,7 +128,7 @@ def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str
 def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -> Product:
     product = get(session=session, product_id=product_id, include_inactive=True)
     if "drug_id" in changes and session.get(Drug, changes["drug_id"]) is None:
-        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
+        raise ValidationFailed(_("Unknown drug."), errors={"drug_id": [_("Not in the formulary.")]})
     price = changes.pop("price", None)
     if price:
         changes["price_amount"], changes["currency"] = price["amount"], price["currency"]
@@ -135,7 +136,7 @@ def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -
         setattr(product, key, value)
     product.search_key = product_search_key(product.name, product.name_zh)
     product.updated_at = utcnow()
-    add_unique(session, product, conflict="A product with this SKU exists.")
+    add_unique(session, product, conflict=_("A product with this SKU exists."))
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_UPDATED, subject_type="product",
                  subject_id=product.id, detail={"fields": sorted(changes)})
     return product

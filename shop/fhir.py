@@ -11,6 +11,7 @@ from core.identity.models import User
 from shop import order_queries
 from shop.models import OrderLine
 from shop.events import ShopEvent
+from core.i18n import _
 
 # rxloop order status → FHIR R4 MedicationDispense.status (a required value set).
 DISPENSE_STATUS = {"pending_payment": "preparation", "paid": "preparation", "dispensed": "completed",
@@ -21,7 +22,7 @@ DISPENSE_STATUS = {"pending_payment": "preparation", "paid": "preparation", "dis
 def medication_dispense(*, session: Session, user: User, line_id: str) -> dict:
     line = session.get(OrderLine, line_id)
     if line is None:
-        raise NotFound("No such MedicationDispense.")
+        raise NotFound(_("No such MedicationDispense."))
     order = order_queries.get(session=session, user=user, order_id=line.order_id)
     lots = order_queries.lines_of(session=session, orders=[order])[order.id]
     lots = next(d["lots"] for d in lots if d["id"] == line.id)

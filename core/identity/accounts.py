@@ -15,8 +15,9 @@ from core.errors import Unauthenticated, ValidationFailed
 from core.identity.models import ROLES, AccessToken, User
 from core.identity.passwords import burn_verification_time, hash_password, verify_password
 from core.identity.events import IdentityEvent
+from core.i18n import _, _l
 
-LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
+LOGIN_REFUSED = _l("The email or password is incorrect, or the account is temporarily locked.")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -28,22 +29,23 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
            license_number: str | None = None, specialty: str | None = None,
            actor_id: str | None = None) -> User:
     if role not in ROLES:
-        raise ValidationFailed("Unknown role.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
+        raise ValidationFailed(_("Unknown role."), errors={"role": [_("Must be one of %(roles)s.", roles=", ".join(ROLES))]})
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("Password too short.", errors={
-            "password": [f"Use at least {MIN_PASSWORD_LENGTH} characters."]})
+        raise ValidationFailed(_("Password too short."), errors={
+            "password": [_("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]})
     if role in ("doctor", "pharmacist") and not license_number:
-        raise ValidationFailed("A license number is required.", errors={
-            "license_number": [f"A {role} must have a license number."]})
+        raise ValidationFailed(_("A license number is required."), errors={
+            "license_number": [_("A doctor must have a license number.") if role == "doctor"
+                               else _("A pharmacist must have a license number.")]})
     if role == "doctor" and not specialty:
-        raise ValidationFailed("A specialty is required.", errors={
-            "specialty": ["A doctor must have a specialty."]})
+        raise ValidationFailed(_("A specialty is required."), errors={
+            "specialty": [_("A doctor must have a specialty.")]})
     user = User(email=normalise_email(email), password_hash=hash_password(password), role=role,
                 full_name=full_name, license_number=license_number,
                 specialty=specialty if role == "doctor" else None)
     # Same answer whoever asks: registration must not become an email oracle beyond
     # what a unique account needs (the owner can reset; others learn only "taken").
-    add_unique(session, user, conflict="An account with this email already exists.")
+    add_unique(session, user, conflict=_("An account with this email already exists."))
     audit.record(session=session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
                  subject_type="user", subject_id=user.id, detail={"role": role})
     return user
@@ -55,16 +57,16 @@ def authenticate(*, session: Session, email: str, password: str, otp: str | None
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         burn_verification_time(password)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     if not user.is_active or (user.locked_until is not None and user.locked_until > now):
         burn_verification_time(password)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     ok = verify_password(user.password_hash, password)
     if ok and user.totp_confirmed:
         ok = bool(otp) and pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1)
     if not ok:
         _count_failure(session, user)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     if user.failed_logins:
         user.failed_logins = 0
     return user
@@ -138,7 +140,7 @@ def start_totp_enrolment(*, session: Session, user: User) -> str:
 
 def confirm_totp_enrolment(*, session: Session, user: User, otp: str) -> None:
     if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(otp, valid_window=1):
-        raise ValidationFailed("The code does not match.", errors={"otp": ["Invalid code."]})
+        raise ValidationFailed(_("The code does not match."), errors={"otp": [_("Invalid code.")]})
     user.totp_confirmed = True
     audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_TOTP_ENROLLED,
                  subject_type="user", subject_id=user.id, detail={})
