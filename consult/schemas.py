@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
+from core.i18n import _, _l
 from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
 
 SEXES = ("female", "male", "other", "unknown")
@@ -35,7 +36,7 @@ class MedicationSchema(Schema):
 
 
 class GenotypeSchema(Schema):
-    allele = fields.String(required=True, validate=validate.Regexp(ALLELE, error="Write an HLA allele as HLA-B*15:02."))
+    allele = fields.String(required=True, validate=validate.Regexp(ALLELE, error=_l("Write an HLA allele as HLA-B*15:02.")))
     result = fields.String(required=True, validate=validate.OneOf(("positive", "negative")))
 
 
@@ -63,7 +64,7 @@ class CodedSchema(Schema):
     """An ICD-10 diagnosis: code and display text."""
 
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$",
-                                                                 error="Not an ICD-10 code."))
+                                                                 error=_l("Not an ICD-10 code.")))
     display = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -143,7 +144,9 @@ class ConsultationSchema(Schema):
     prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceRecordSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
-    triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
+    # Red flags are stored in English (their catalogue ids) and shown in the client's language.
+    triage = fields.Function(lambda c: {"reasons": [{**r, "message": _(r["message"])} if r.get("message") else r
+                                                    for r in c.triage_reasons]})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime()

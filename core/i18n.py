@@ -14,6 +14,16 @@ _ = gettext
 _l = lazy_gettext
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it (it is translated where it is shown)."""
+    return message
+
+
+def in_language(en: str, *, zh: str | None) -> str:
+    """A name the data holds in both languages, in the client's (English when there is no Chinese)."""
+    return zh if zh and select_locale() == "zh" else en
+
+
 def select_locale() -> str:
     if not has_request_context():
         return LANGUAGES[0]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.admission import is_storable
 from core.errors import ValidationFailed
+from core.i18n import _
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -27,7 +28,7 @@ def _encode(values) -> str:
 
 
 def _invalid_cursor() -> ValidationFailed:
-    return ValidationFailed("The cursor is not valid.", errors={"cursor": ["Invalid cursor."]})
+    return ValidationFailed(_("The cursor is not valid."), errors={"cursor": [_("Invalid cursor.")]})
 
 
 def _python_type(key) -> type:

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consult.schemas import DrugQuerySchema, DrugSchema, OnlineSaleSchema, StatusQuerySchema
+from core.i18n import _l
 from core.schemas import INT32_MAX, MoneySchema, StrictBoolean, StrictInteger
 
 
@@ -112,7 +113,7 @@ class AddressSchema(Schema):
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
     region = fields.String(validate=validate.Length(max=100))
     postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2."))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error=_l("ISO 3166-1 alpha-2.")))
     phone = fields.String(validate=validate.Length(max=32))
 
 
