@@ -49,6 +49,7 @@ from consult.safety_facts import (
     mg_text,
     units_per_day,
 )
+from core.i18n import N_, _
 
 # ---- DD: drug–drug interactions ---------------------------------------------------------
 
@@ -63,6 +64,14 @@ def _interaction_severity(rule: Interaction, a: Medicine, b: Medicine) -> str | 
     return rule.severity  # above the threshold, or the dose is not known
 
 
+# An interaction's severity as a message says it (the code, interactions.yaml's word, stays as it is).
+_SEVERITY_WORDS = {"contraindicated": N_("contraindicated"), "major": N_("major"), "moderate": N_("moderate")}
+
+
+def _severity(severity: str) -> str:
+    return _(_SEVERITY_WORDS[severity]) if severity in _SEVERITY_WORDS else severity
+
+
 def _interactions(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
     findings, seen = [], set()
     for i, a in enumerate(new):
@@ -74,7 +83,8 @@ def _interactions(formulary: Formulary, new: list[Medicine], others: list[Medici
                 seen.add((rule.id, a.drug.id, b.drug.id))
                 findings.append(Finding(
                     "DD", BLOCKING if severity == "contraindicated" else WARNING, (a.drug.id, b.drug.id),
-                    f"{a.label} + {b.label}: {severity} interaction. {rule.effect} {rule.management}",
+                    _("%(a)s + %(b)s: %(severity)s interaction. %(effect)s %(management)s", a=a.label, b=b.label,
+                      severity=_severity(severity), effect=rule.effect, management=rule.management),
                     "DD.interaction-table", f"interactions.yaml {formulary.version} #{rule.id}: {rule.source}"))
     return findings
 
@@ -85,18 +95,23 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
     match = formulary.match_allergy(allergy.substance)
     if not match:
         return None  # a substance the terms do not know (food, latex…): nothing to check against
-    reaction = f" ({allergy.reaction})" if allergy.reaction else ""
-    named = f"Documented allergy to {allergy.substance.strip()}{reaction}"
+    if allergy.reaction:
+        named = _("Documented allergy to %(substance)s (%(reaction)s)", substance=allergy.substance.strip(),
+                  reaction=allergy.reaction)
+    else:
+        named = _("Documented allergy to %(substance)s", substance=allergy.substance.strip())
     common = sorted(set(drug.ingredients) & match.ingredients)
     if common:
-        return Finding("DA", BLOCKING, (drug.id,), f"{named}: {drug.generic_name} contains {', '.join(common)}.",
+        return Finding("DA", BLOCKING, (drug.id,), _("%(named)s: %(drug)s contains %(common)s.", named=named, drug=drug.generic_name,
+                                                          common=", ".join(common)),
                        "DA.ingredient", f"drugs.yaml {formulary.version} #{drug.id}: ingredients")
     groups = match.groups | formulary.groups_of_ingredients(match.ingredients)
     same = [formulary.allergy_groups[g] for g in sorted(groups & set(drug.allergy_groups))]
     if same:
         group = min(same, key=lambda g: g.member_severity != BLOCKING)
         return Finding("DA", group.member_severity, (drug.id,),
-                       f"{named}: {drug.generic_name} belongs to the same group ({group.label}).",
+                       _("%(named)s: %(drug)s belongs to the same group (%(group)s).", named=named,
+                         drug=drug.generic_name, group=group.label),
                        "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
     crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
                for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
@@ -105,14 +120,16 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
     shared = [c for c in formulary.side_chains_of_allergy(match) if c.ingredients & set(drug.ingredients)]
     if crosses and severe and shared:
         return Finding("DA", BLOCKING, (drug.id,),
-                       f"{named}, a severe reaction: {drug.generic_name} shares {shared[0].label}; do not give "
-                       "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                       _("%(named)s, a severe reaction: %(drug)s shares %(side_chain)s; do not give "
+                         "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                         named=named, drug=drug.generic_name, side_chain=shared[0].label),
                        "DA.side-chain", f"allergy_terms.yaml {formulary.version} #{shared[0].id}: {shared[0].source}")
     if crosses:
         group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
         target = formulary.allergy_groups[cross.group].label
         return Finding("DA", cross.severity, (drug.id,),
-                       f"{named}: {drug.generic_name} ({target}) may cross-react with {group.label}. {cross.note}",
+                       _("%(named)s: %(drug)s (%(target)s) may cross-react with %(group)s. %(note)s", named=named,
+                         drug=drug.generic_name, target=target, group=group.label, note=cross.note),
                        "DA.group-cross-reactivity",
                        f"allergy_terms.yaml {formulary.version} #{group.id}: {cross.source}")
     return None
@@ -127,8 +144,9 @@ def _allergies(formulary: Formulary, patient: PatientFacts, new: list[Medicine])
             drugs = distinct(new)
             findings.append(Finding(
                 "DA", WARNING, tuple(m.drug.id for m in drugs),
-                f"Cannot match the recorded allergy '{allergy.substance.strip()}' to any drug or class the "
-                f"formulary knows: check it against {', '.join(m.drug.generic_name for m in drugs)} by hand.",
+                _("Cannot match the recorded allergy '%(substance)s' to any drug or class the "
+                  "formulary knows: check it against %(drugs)s by hand.", substance=allergy.substance.strip(),
+                  drugs=", ".join(m.drug.generic_name for m in drugs)),
                 "DA.unmatched-allergy", f"allergy_terms.yaml {formulary.version}: terms, side chains and not_drugs"))
     for medicine in distinct(new):
         for allergy in allergies:
@@ -164,7 +182,7 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
             total = sum(m.drug.anticholinergic_burden for m in members)
             if len(members) < 2 or total < pattern.at_least:
                 continue  # one drug's own effects are its label's business, not a pattern
-            what = f" (total score {total})"
+            what = _(" (total score %(total)s)", total=total)
         else:
             members = [m for m in medicines if m.drug.id in pattern.count_of]
             if len(members) < pattern.at_least or (pattern.including and not any(
@@ -173,12 +191,13 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
             if len(members) == 2 and (formulary.interactions_between(members[0].drug.id, members[1].drug.id)
                                       or same_therapy(members[0].drug, members[1].drug)):
                 continue  # the pair is flagged already (DD or TD)
-            what = f" ({len(members)} drugs)"
+            what = _(" (%(n)s drugs)", n=len(members))
         if not new_ids & {m.drug.id for m in members}:
             continue
         findings.append(Finding("AT", pattern.severity, tuple(m.drug.id for m in members),
-                                f"{pattern.label}{what}: {', '.join(m.label for m in members)}. "
-                                f"{pattern.effect} {pattern.management}", "AT.pattern-table",
+                                _("%(pattern)s%(what)s: %(members)s. %(effect)s %(management)s",
+                                  pattern=pattern.label, what=what, members=", ".join(m.label for m in members),
+                                  effect=pattern.effect, management=pattern.management), "AT.pattern-table",
                                 f"interactions.yaml {formulary.version} patterns #{pattern.id}: {pattern.source}"))
     return findings
 
@@ -190,18 +209,22 @@ def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | No
     if adult is None:
         return None
     years = None if months is None else months // 12
-    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
+    limits = [(adult.mg_per_day(weight_kg), _("adult maximum %(limit)s", limit=adult))]
     if adult.per_kg and weight_kg is None:
-        return ("weight", f"adult maximum {adult}")
+        return ("weight", _("adult maximum %(limit)s", limit=adult))
     if elderly and years is not None and years >= elderly.from_age_years:
-        limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
+        limits.append((elderly.mg_per_day(), _("maximum from %(years)s years %(limit)s",
+                                               years=elderly.from_age_years, limit=elderly)))
     if child and years is not None and years < ADULT_YEARS:
         if child.per_kg and weight_kg is None:
             if years < WEIGHT_REQUIRED_UNDER_YEARS:
-                return ("weight", f"child maximum {child}")
+                return ("weight", _("child maximum %(limit)s", limit=child))
         else:
-            weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
-            limits.append((child.mg_per_day(weight_kg), f"child maximum {child}{weight}"))
+            if child.per_kg:
+                what = _("child maximum %(limit)s for %(kg)s kg", limit=child, kg=plain(weight_kg))
+            else:
+                what = _("child maximum %(limit)s", limit=child)
+            limits.append((child.mg_per_day(weight_kg), what))
     return min(limits, key=lambda limit: limit[0])
 
 
@@ -213,7 +236,7 @@ def _child_unverifiable(drug: FormularyDrug, months: int | None) -> bool:
 
 
 def _amount(mg: Decimal, weekly: bool) -> str:
-    return f"{mg_text(mg * 7)} a week" if weekly else f"{mg_text(mg)} a day"
+    return _("%(amount)s a week", amount=mg_text(mg * 7)) if weekly else _("%(amount)s a day", amount=mg_text(mg))
 
 
 def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
@@ -223,23 +246,24 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
     if limit is not None and limit.period == "week" and weekly_doses >= WEEKLY_DOSES_TOO_MANY:
         if as_decimal(item.frequency_per_day) >= 1:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
-                                    "Daily dosing in error has caused fatal toxicity.",
+                                    _("%(drug)s is dosed once WEEKLY; this item gives it every day. "
+                                      "Daily dosing in error has caused fatal toxicity.", drug=drug.generic_name),
                                     "HD.weekly-drug-dosed-daily", source))
         else:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it "
-                                    f"{plain(weekly_doses.quantize(Decimal('0.1')))} times a week (every other day "
-                                    "or twice weekly in error has caused fatal toxicity).",
+                                    _("%(drug)s is dosed once WEEKLY; this item gives it %(times)s times a week "
+                                      "(every other day or twice weekly in error has caused fatal toxicity).",
+                                      drug=drug.generic_name, times=plain(weekly_doses.quantize(Decimal("0.1")))),
                                     "HD.weekly-drug-dosed-too-often", source))
     units = units_per_day(drug, item)
     if units is not None and units > 0:
         needed = math.ceil(units * item.days_supply)
         if item.quantity > QUANTITY_TOLERANCE * needed:
             findings.append(Finding("EX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a quantity of {item.quantity} is far beyond the "
-                                    f"{needed} the dose needs over {item.days_supply} days; correct the quantity "
-                                    "or the days supply.", "EX.quantity-beyond-days-supply",
+                                    _("%(drug)s: a quantity of %(quantity)s is far beyond the %(needed)s the dose "
+                                      "needs over %(days)s days; correct the quantity or the days supply.",
+                                      drug=drug.generic_name, quantity=item.quantity, needed=needed,
+                                      days=item.days_supply), "EX.quantity-beyond-days-supply",
                                     f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))
     return findings
 
@@ -258,9 +282,10 @@ def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], a
         amounts = ingredient_mg_per_day(drug, item)
         if amounts is None:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a dose in '{item.dose_unit}' cannot be checked against "
-                                    f"the maximum for {drug.strength} {drug.form}; prescribe in mg or units of "
-                                    "the form.", "HD.unit-not-checkable", source))
+                                    _("%(drug)s: a dose in '%(unit)s' cannot be checked against the maximum for "
+                                      "%(strength)s %(form)s; prescribe in mg or units of the form.",
+                                      drug=drug.generic_name, unit=item.dose_unit, strength=drug.strength,
+                                      form=drug.form), "HD.unit-not-checkable", source))
             continue
         for ingredient, mg in amounts.items():
             totals[ingredient] = totals.get(ingredient, Decimal(0)) + mg
@@ -281,8 +306,8 @@ def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], a
                 unverifiable.add(drug.id)
                 findings.append(Finding(
                     "HD", BLOCKING, (drug.id,),
-                    f"{drug.generic_name}: cannot verify the dose for a child: its sources give no child maximum "
-                    "and no minimum age, and the adult maximum does not apply to children.",
+                    _("%(drug)s: cannot verify the dose for a child: its sources give no child maximum "
+                      "and no minimum age, and the adult maximum does not apply to children.", drug=drug.generic_name),
                     "HD.child-dose-unverifiable", f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
     for ingredient, drugs in new_by_ingredient.items():
         findings += _ingredient_dose(formulary, ingredient, drugs, totals[ingredient], on_profile.get(ingredient),
@@ -312,19 +337,21 @@ def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, 
     findings = []
     needs_weight = [c for c in candidates if c[0] == "weight"]
     if needs_weight:
-        _, what, _, source = needs_weight[0]
+        _limit, what, _weekly, source = needs_weight[0]
         findings.append(Finding("HD", WARNING, ids,
-                                f"{_name(ingredient, drugs)}: the {what} depends on body weight, which is not "
-                                "recorded; record the weight to check the dose.", "HD.weight-needed", source))
+                                _("%(name)s: the %(what)s depends on body weight, which is not recorded; record "
+                                  "the weight to check the dose.", name=_name(ingredient, drugs), what=what),
+                                "HD.weight-needed", source))
     numeric = [c for c in candidates if c[0] != "weight"]
     if numeric:
         limit, what, weekly, source = min(numeric, key=lambda c: c[0])
         if total > limit:
-            profile = (f", {_amount(from_profile, weekly)} of it from the active medication profile"
-                       if from_profile else "")
+            profile = (_(", %(amount)s of it from the active medication profile",
+                         amount=_amount(from_profile, weekly)) if from_profile else "")
             findings.append(Finding("HD", WARNING, ids,
-                                    f"{_name(ingredient, drugs)}: {_amount(total, weekly)}{profile} is above the "
-                                    f"{what} ({_amount(limit, weekly)}).", "HD.above-maximum", source))
+                                    _("%(name)s: %(total)s%(profile)s is above the %(what)s (%(limit)s).",
+                                      name=_name(ingredient, drugs), total=_amount(total, weekly), profile=profile,
+                                      what=what, limit=_amount(limit, weekly)), "HD.above-maximum", source))
     return findings
 
 
@@ -343,10 +370,10 @@ def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medici
         for b in new[i + 1:] + others:
             shared = sorted(set(a.drug.ingredients) & set(b.drug.ingredients))
             if shared:
-                rule, what = "TD.same-ingredient", f"both contain {', '.join(shared)}"
+                rule, what = "TD.same-ingredient", _("both contain %(shared)s", shared=", ".join(shared))
                 source = f"drugs.yaml {formulary.version}: ingredients"
             elif a.drug.therapeutic_class == b.drug.therapeutic_class:
-                rule, what = "TD.same-class", f"both are {a.drug.therapeutic_class}"
+                rule, what = "TD.same-class", _("both are %(class)s", **{"class": a.drug.therapeutic_class})
                 source = f"drugs.yaml {formulary.version}: therapeutic_class {a.drug.therapeutic_class}"
             else:
                 continue
@@ -354,11 +381,13 @@ def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medici
             if key in seen:
                 continue
             seen.add(key)
-            advice = {"new": "Prescribe one of them.",
-                      "active": "The other is on an active prescription: cancel it or state why both are needed.",
-                      "current": "The patient reports taking it: make sure this replaces it rather than adds to it."}
+            advice = {"new": _("Prescribe one of them."),
+                      "active": _("The other is on an active prescription: cancel it or state why both are needed."),
+                      "current": _("The patient reports taking it: make sure this replaces it rather than adds "
+                                   "to it.")}
             findings.append(Finding("TD", WARNING, (a.drug.id, b.drug.id),
-                                    f"{a.label} and {b.label} duplicate therapy ({what}). {advice[b.origin]}",
+                                    _("%(a)s and %(b)s duplicate therapy (%(what)s). %(advice)s", a=a.label,
+                                      b=b.label, what=what, advice=advice[b.origin]),
                                     rule, source))
     return findings
 
@@ -372,14 +401,17 @@ def _durations(formulary: Formulary, policy: Policy, items: Sequence[Item]) -> l
         drug = formulary.drugs[item.drug_id]
         if item.days_supply > policy.maximum_days_supply:
             findings.append(Finding("MX", BLOCKING, (drug.id,),
-                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the absolute "
-                                    f"maximum of {policy.maximum_days_supply} days.", "MX.absolute-maximum",
+                                    _("%(drug)s: %(days)s days' supply is beyond the absolute maximum of "
+                                      "%(maximum)s days.", drug=drug.generic_name, days=item.days_supply,
+                                      maximum=policy.maximum_days_supply), "MX.absolute-maximum",
                                     f"{maximum.id}: {maximum.citation}"))
         elif item.days_supply > policy.standard_days_supply:
             findings.append(Finding("MX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the standard "
-                                    f"limit of {policy.standard_days_supply} days; state the reason (e.g. a stable "
-                                    "chronic condition).", "MX.standard-limit", f"{standard.id}: {standard.citation}"))
+                                    _("%(drug)s: %(days)s days' supply is beyond the standard limit of "
+                                      "%(standard)s days; state the reason (e.g. a stable chronic condition).",
+                                      drug=drug.generic_name, days=item.days_supply,
+                                      standard=policy.standard_days_supply),
+                                    "MX.standard-limit", f"{standard.id}: {standard.citation}"))
     return findings
 
 
@@ -403,8 +435,9 @@ def _unscreened(formulary: Formulary, new: list[Medicine], unmatched: Sequence[s
     drugs = tuple(m.drug.id for m in distinct(new))
     names = ", ".join(m.drug.generic_name for m in distinct(new))
     return [Finding("DD", WARNING, drugs,
-                    f"Cannot screen '{name}' (a medicine the patient reports): the formulary does not know it. "
-                    f"Check it against {names} by hand (interactions, duplication, total dose).",
+                    _("Cannot screen '%(name)s' (a medicine the patient reports): the formulary does not know it. "
+                      "Check it against %(names)s by hand (interactions, duplication, total dose).",
+                      name=name, names=names),
                     "DD.unmatched-medicine", f"drugs.yaml {formulary.version}: names and synonyms")
             for name in dict.fromkeys(unmatched)]
 
