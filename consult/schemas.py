@@ -132,6 +132,12 @@ class ConsultationRequestSchema(Schema):
                                         load_default=list, validate=validate.Length(max=20))
 
 
+def _shown(reason: dict) -> dict:
+    """Red flags are stored in English (their catalogue ids) and shown in the client's language."""
+    message = reason.get("message")
+    return {**reason, "message": _(message)} if message else reason
+
+
 class ConsultationSchema(Schema):
     id = fields.String(required=True)
     patient_id = fields.String(required=True)
@@ -144,9 +150,7 @@ class ConsultationSchema(Schema):
     prior_diagnosis_evidence = fields.Nested(PriorDiagnosisEvidenceRecordSchema, allow_none=True)
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
-    # Red flags are stored in English (their catalogue ids) and shown in the client's language.
-    triage = fields.Function(lambda c: {"reasons": [{**r, "message": _(r["message"])} if r.get("message") else r
-                                                    for r in c.triage_reasons]})
+    triage = fields.Function(lambda c: {"reasons": [_shown(r) for r in c.triage_reasons]})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -6,7 +6,7 @@ compiled at install. Rule ids, codes and slugs are never translated.
 """
 
 from flask import has_request_context, request
-from flask_babel import Babel, gettext, lazy_gettext
+from flask_babel import Babel, gettext, lazy_gettext, refresh
 
 LANGUAGES = ("en", "zh")  # the first is the default
 
@@ -34,6 +34,9 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir()))
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale it chose on the application context; a request inside an
+    # outer one (a CLI command, a test) would answer in the language of the first: choose again.
+    app.before_request(refresh)
 
 
 def _translations_dir():

@@ -43,7 +43,8 @@ def _pattern(template: str) -> re.Pattern:
 
 
 _EXACT = frozenset(t for t in TEMPLATES if "{" not in t)
-_FILLED = tuple((_pattern(t), t) for t in TEMPLATES if "{" in t)
+# Longest first: "Must be … {min} and … {max}." before "Must be … {min}.", which would also match it.
+_FILLED = tuple((_pattern(t), t) for t in sorted((t for t in TEMPLATES if "{" in t), key=len, reverse=True))
 
 
 def translate(message) -> str:
