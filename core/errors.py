@@ -125,7 +125,7 @@ def problem(kind: Problem | str, detail: str | None = None, *, status: int | Non
         for name, value in (headers or {}).items():
             response.headers[name] = value
         return response
-    body = {"type": kind.type, "title": str(kind.title), "status": status}
+    body = {"type": kind.type, "title": _(kind.title), "status": status}  # the registry holds the msgid
     if detail:
         body["detail"] = detail
     if errors:
