@@ -189,6 +189,8 @@ def handle_http_exception(exc: HTTPException):
     headers.pop("Content-Type", None)
     errors = _validation_errors(exc)
     detail = exc.description if status != 422 else _("The request body or parameters are invalid.")
+    if detail == type(exc).description:  # werkzeug's own English sentence: the registry's, translated
+        detail = _(kind.description)
     if status == 400 and errors:
         detail = _("The request body is not valid JSON.")
     if status == 429:

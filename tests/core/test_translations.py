@@ -141,3 +141,12 @@ def test_json_answers_are_utf8_never_ascii_escaped(session, client):
     problem = client.get("/api/v1/products/prd-none", headers=ZH)
     assert problem.mimetype == "application/problem+json"
     assert "商品不存在".encode() in problem.data and b"\\u" not in problem.data
+
+
+def test_routing_errors_speak_chinese_too(client):
+    missing = client.get("/api/v1/no-such-thing", headers=ZH)
+    assert (missing.status_code, missing.json["title"], missing.json["detail"]) == (
+        404, "未找到", "此地址没有内容，或其内容不属于您可查看的范围。")
+    wrong = client.delete("/api/v1/products", headers=ZH)
+    assert (wrong.status_code, wrong.json["title"]) == (405, "不允许的请求方法")
+    assert wrong.json["detail"].startswith("该地址存在，但不接受此 HTTP 方法")
