@@ -30,7 +30,7 @@ from core.errors import (
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
-from core.i18n import _
+from core.i18n import _, force_locale
 
 LIFECYCLE = StateMachine("consultation", {
     # A red flag in a later message of the patient's refers an open consultation offline.
@@ -55,9 +55,10 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
     reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
     if not reasons:
         _refuse_without_guardian(policy_name, patient, guardian, prescribing=False)
-    reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
-                for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
-                                               prior_diagnosis=prior_diagnosis)]
+    with force_locale("en"):  # stored as its catalogue id, like the red flags; shown in the reader's language
+        refusals = consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
+                                         prior_diagnosis=prior_diagnosis)
+    reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation} for r in refusals]
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from consult.formulary import Formulary
+from consult.policy import drug_name
 from consult.safety_facts import (
     BLOCKING,
     CHILDBEARING_YEARS,
@@ -49,7 +50,7 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                     "PG", WARNING, (drug.id,),
                     _("%(drug)s: the stage of pregnancy is not known (no expected delivery date on record, "
                       "or one that does not fit a current pregnancy), and from week %(week)s other rules "
-                      "apply. Record the expected delivery date. %(advice)s", drug=drug.generic_name,
+                      "apply. Record the expected delivery date. %(advice)s", drug=drug_name(drug),
                       week=first.from_week, advice=first.advice), "PG.gestational-age-unknown",
                     f"disease_rules.yaml {formulary.version} #{first.id}: {first.source}"))
                 continue
@@ -58,24 +59,24 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                 rule = max(reached, key=lambda r: r.from_week)
                 findings.append(Finding("PG", rule.severity, (drug.id,),
                                         _("%(drug)s at %(week)s weeks of pregnancy (from week %(from_week)s): "
-                                          "%(advice)s", drug=drug.generic_name, week=week,
+                                          "%(advice)s", drug=drug_name(drug), week=week,
                                           from_week=rule.from_week, advice=rule.advice), "PG.gestational-week",
                                         f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
                 continue
         if patient.pregnant and drug.pregnancy == "contraindicated":
             findings.append(Finding("PG", BLOCKING, (drug.id,),
-                                    _("%(drug)s is contraindicated in pregnancy. %(note)s", drug=drug.generic_name,
+                                    _("%(drug)s is contraindicated in pregnancy. %(note)s", drug=drug_name(drug),
                                       note=note),
                                     "PG.contraindicated", source))
         elif patient.pregnant and drug.pregnancy == "caution":
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     _("%(drug)s: use in pregnancy only if clearly needed. %(note)s",
-                                      drug=drug.generic_name, note=note),
+                                      drug=drug_name(drug), note=note),
                                     "PG.caution", source))
         elif may_be_pregnant and drug.teratogen is not None:
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     _("%(drug)s can harm an unborn child (%(harm)s) and pregnancy status is not "
-                                      "recorded: confirm the patient is not pregnant.", drug=drug.generic_name,
+                                      "recorded: confirm the patient is not pregnant.", drug=drug_name(drug),
                                       harm=drug.teratogen.harm),
                                     "PG.pregnancy-unknown",
                                     f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
@@ -83,7 +84,7 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
             findings.append(Finding("PG", WARNING, (drug.id,),
                                     _("%(drug)s is contraindicated in pregnancy and pregnancy status is not "
                                       "recorded: confirm the patient is not pregnant. %(note)s",
-                                      drug=drug.generic_name, note=note),
+                                      drug=drug_name(drug), note=note),
                                     "PG.pregnancy-unknown", source))
     return findings
 
@@ -96,7 +97,7 @@ def age_findings(formulary: Formulary, new: list[Medicine], months: int | None) 
         if older is not None and years is not None and years >= older.from_age_years:
             findings.append(Finding("PA", WARNING, (drug.id,),
                                     _("%(drug)s in a patient aged %(age)s or over: %(advice)s",
-                                      drug=drug.generic_name, age=older.from_age_years, advice=older.advice),
+                                      drug=drug_name(drug), age=older.from_age_years, advice=older.advice),
                                     "PA.older-adult",
                                     f"drugs.yaml {formulary.version} #{drug.id}: {older.source}"))
         if drug.min_age is None:
@@ -105,12 +106,12 @@ def age_findings(formulary: Formulary, new: list[Medicine], months: int | None) 
         if months is None:
             findings.append(Finding("PA", WARNING, (drug.id,),
                                     _("%(drug)s has a minimum age of %(age)s and the patient's age is not "
-                                      "recorded.", drug=drug.generic_name, age=drug.min_age),
+                                      "recorded.", drug=drug_name(drug), age=drug.min_age),
                                     "PA.age-unknown", source))
         elif months < drug.min_age.months:
             findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
                                     _("%(drug)s is not for patients under %(age)s: %(reason)s",
-                                      drug=drug.generic_name, age=drug.min_age, reason=drug.min_age.reason),
+                                      drug=drug_name(drug), age=drug.min_age, reason=drug.min_age.reason),
                                     "PA.minimum-age", source))
     return findings
 
@@ -132,7 +133,7 @@ def condition_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
             if matched:  # the recorded code only: its display text is the patient's own record
                 findings.append(Finding("DC", rule.severity, (drug.id,),
                                         _("%(drug)s with %(condition)s (recorded condition %(recorded)s): "
-                                          "%(advice)s", drug=drug.generic_name, condition=rule.label,
+                                          "%(advice)s", drug=drug_name(drug), condition=rule.label,
                                           recorded=matched[0], advice=rule.advice), "DC.condition-table",
                                         f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
     return findings
@@ -160,13 +161,13 @@ def renal_findings(formulary: Formulary, patient: PatientFacts, new: list[Medici
                 findings.append(Finding("TN", WARNING, (drug.id,),
                                         _("%(drug)s is cleared by the kidneys and has eGFR thresholds "
                                           "(%(thresholds)s mL/min/1.73 m²), but %(recorded)s: record a current eGFR.",
-                                          drug=drug.generic_name, thresholds=thresholds, recorded=recorded),
+                                          drug=drug_name(drug), thresholds=thresholds, recorded=recorded),
                                         "TN.egfr-needed", source))
             band = next((b for b in rule.bands if egfr is not None and egfr < b.below), None)
             if band is not None:
                 findings.append(Finding("DC", band.severity, (drug.id,),
                                         _("%(drug)s with an eGFR of %(egfr)s mL/min/1.73 m² (below %(below)s): "
-                                          "%(advice)s", drug=drug.generic_name, egfr=egfr, below=band.below,
+                                          "%(advice)s", drug=drug_name(drug), egfr=egfr, below=band.below,
                                           advice=band.advice), "DC.renal-threshold", source))
     return findings
 
@@ -188,7 +189,7 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
             if result == "positive":
                 findings.append(Finding("DL", BLOCKING, (drug.id,),
                                         _("%(drug)s: the patient carries %(allele)s, which carries a high risk of "
-                                          "%(harm)s. %(advice)s", drug=drug.generic_name, allele=rule.allele,
+                                          "%(harm)s. %(advice)s", drug=drug_name(drug), allele=rule.allele,
                                           harm=rule.harm, advice=rule.advice_positive), "DL.risk-genotype",
                                         source))
             elif result is None and (not ancestry or ancestry & rule.ancestries):
@@ -196,7 +197,7 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
                        else _("the patient's recorded ancestry is one where it is common"))
                 findings.append(Finding("TN", WARNING, (drug.id,),
                                         _("%(drug)s: no %(allele)s result on record and %(why)s (%(harm)s). "
-                                          "%(advice)s", drug=drug.generic_name, allele=rule.allele, why=why,
+                                          "%(advice)s", drug=drug_name(drug), allele=rule.allele, why=why,
                                           harm=rule.harm, advice=rule.advice_untested),
                                         "TN.genotype-needed", source))
     return findings

@@ -28,7 +28,7 @@ from consult.patient_rules import (
     pregnancy_findings,
     renal_findings,
 )
-from consult.policy import Policy, days_supply_rules
+from consult.policy import Policy, days_supply_rules, drug_name
 from consult.safety_facts import (
     ADULT_YEARS,
     BLOCKING,
@@ -102,7 +102,7 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
         named = _("Documented allergy to %(substance)s", substance=allergy.substance.strip())
     common = sorted(set(drug.ingredients) & match.ingredients)
     if common:
-        return Finding("DA", BLOCKING, (drug.id,), _("%(named)s: %(drug)s contains %(common)s.", named=named, drug=drug.generic_name,
+        return Finding("DA", BLOCKING, (drug.id,), _("%(named)s: %(drug)s contains %(common)s.", named=named, drug=drug_name(drug),
                                                           common=", ".join(common)),
                        "DA.ingredient", f"drugs.yaml {formulary.version} #{drug.id}: ingredients")
     groups = match.groups | formulary.groups_of_ingredients(match.ingredients)
@@ -111,7 +111,7 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
         group = min(same, key=lambda g: g.member_severity != BLOCKING)
         return Finding("DA", group.member_severity, (drug.id,),
                        _("%(named)s: %(drug)s belongs to the same group (%(group)s).", named=named,
-                         drug=drug.generic_name, group=group.label),
+                         drug=drug_name(drug), group=group.label),
                        "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
     crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
                for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
@@ -122,14 +122,14 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
         return Finding("DA", BLOCKING, (drug.id,),
                        _("%(named)s, a severe reaction: %(drug)s shares %(side_chain)s; do not give "
                          "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
-                         named=named, drug=drug.generic_name, side_chain=shared[0].label),
+                         named=named, drug=drug_name(drug), side_chain=shared[0].label),
                        "DA.side-chain", f"allergy_terms.yaml {formulary.version} #{shared[0].id}: {shared[0].source}")
     if crosses:
         group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
         target = formulary.allergy_groups[cross.group].label
         return Finding("DA", cross.severity, (drug.id,),
                        _("%(named)s: %(drug)s (%(target)s) may cross-react with %(group)s. %(note)s", named=named,
-                         drug=drug.generic_name, target=target, group=group.label, note=cross.note),
+                         drug=drug_name(drug), target=target, group=group.label, note=cross.note),
                        "DA.group-cross-reactivity",
                        f"allergy_terms.yaml {formulary.version} #{group.id}: {cross.source}")
     return None
@@ -247,13 +247,13 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
         if as_decimal(item.frequency_per_day) >= 1:
             findings.append(Finding("HD", WARNING, (drug.id,),
                                     _("%(drug)s is dosed once WEEKLY; this item gives it every day. "
-                                      "Daily dosing in error has caused fatal toxicity.", drug=drug.generic_name),
+                                      "Daily dosing in error has caused fatal toxicity.", drug=drug_name(drug)),
                                     "HD.weekly-drug-dosed-daily", source))
         else:
             findings.append(Finding("HD", WARNING, (drug.id,),
                                     _("%(drug)s is dosed once WEEKLY; this item gives it %(times)s times a week "
                                       "(every other day or twice weekly in error has caused fatal toxicity).",
-                                      drug=drug.generic_name, times=plain(weekly_doses.quantize(Decimal("0.1")))),
+                                      drug=drug_name(drug), times=plain(weekly_doses.quantize(Decimal("0.1")))),
                                     "HD.weekly-drug-dosed-too-often", source))
     units = units_per_day(drug, item)
     if units is not None and units > 0:
@@ -262,7 +262,7 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
             findings.append(Finding("EX", WARNING, (drug.id,),
                                     _("%(drug)s: a quantity of %(quantity)s is far beyond the %(needed)s the dose "
                                       "needs over %(days)s days; correct the quantity or the days supply.",
-                                      drug=drug.generic_name, quantity=item.quantity, needed=needed,
+                                      drug=drug_name(drug), quantity=item.quantity, needed=needed,
                                       days=item.days_supply), "EX.quantity-beyond-days-supply",
                                     f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))
     return findings
@@ -284,7 +284,7 @@ def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], a
             findings.append(Finding("HD", WARNING, (drug.id,),
                                     _("%(drug)s: a dose in '%(unit)s' cannot be checked against the maximum for "
                                       "%(strength)s %(form)s; prescribe in mg or units of the form.",
-                                      drug=drug.generic_name, unit=item.dose_unit, strength=drug.strength,
+                                      drug=drug_name(drug), unit=item.dose_unit, strength=drug.strength,
                                       form=drug.form), "HD.unit-not-checkable", source))
             continue
         for ingredient, mg in amounts.items():
@@ -307,7 +307,7 @@ def _doses(formulary: Formulary, patient: PatientFacts, items: Sequence[Item], a
                 findings.append(Finding(
                     "HD", BLOCKING, (drug.id,),
                     _("%(drug)s: cannot verify the dose for a child: its sources give no child maximum "
-                      "and no minimum age, and the adult maximum does not apply to children.", drug=drug.generic_name),
+                      "and no minimum age, and the adult maximum does not apply to children.", drug=drug_name(drug)),
                     "HD.child-dose-unverifiable", f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('dose')}"))
     for ingredient, drugs in new_by_ingredient.items():
         findings += _ingredient_dose(formulary, ingredient, drugs, totals[ingredient], on_profile.get(ingredient),
@@ -402,14 +402,14 @@ def _durations(formulary: Formulary, policy: Policy, items: Sequence[Item]) -> l
         if item.days_supply > policy.maximum_days_supply:
             findings.append(Finding("MX", BLOCKING, (drug.id,),
                                     _("%(drug)s: %(days)s days' supply is beyond the absolute maximum of "
-                                      "%(maximum)s days.", drug=drug.generic_name, days=item.days_supply,
+                                      "%(maximum)s days.", drug=drug_name(drug), days=item.days_supply,
                                       maximum=policy.maximum_days_supply), "MX.absolute-maximum",
                                     f"{maximum.id}: {maximum.citation}"))
         elif item.days_supply > policy.standard_days_supply:
             findings.append(Finding("MX", WARNING, (drug.id,),
                                     _("%(drug)s: %(days)s days' supply is beyond the standard limit of "
                                       "%(standard)s days; state the reason (e.g. a stable chronic condition).",
-                                      drug=drug.generic_name, days=item.days_supply,
+                                      drug=drug_name(drug), days=item.days_supply,
                                       standard=policy.standard_days_supply),
                                     "MX.standard-limit", f"{standard.id}: {standard.citation}"))
     return findings

@@ -6,7 +6,9 @@ compiled at install. Rule ids, codes and slugs are never translated.
 """
 
 from flask import has_request_context, request
-from flask_babel import Babel, gettext, lazy_gettext, refresh
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, refresh
+
+__all__ = ["LANGUAGES", "N_", "_", "_l", "force_locale", "in_language", "init_app", "select_locale"]
 
 LANGUAGES = ("en", "zh")  # the first is the default
 
@@ -21,7 +23,8 @@ def N_(message: str) -> str:
 
 def in_language(en: str, *, zh: str | None) -> str:
     """A name the data holds in both languages, in the client's (English when there is no Chinese)."""
-    return zh if zh and select_locale() == "zh" else en
+    locale = get_locale()  # Babel's choice for this request, or a forced one; None outside an app
+    return zh if zh and locale is not None and locale.language == "zh" else en
 
 
 def select_locale() -> str:

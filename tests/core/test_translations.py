@@ -121,7 +121,7 @@ def test_a_blocking_finding_keeps_its_code_and_rule_and_speaks_chinese(session, 
     assert [(f["code"], f["rule"], f["severity"], f["drugs"]) for f in zh] == \
            [(f["code"], f["rule"], f["severity"], f["drugs"]) for f in en] == \
            [("DA", "DA.group", "blocking", [AMOXICILLIN])]
-    assert zh[0]["message"].startswith("有记录的 penicillin 过敏史：amoxicillin 属于同一类药物")
+    assert zh[0]["message"].startswith("有记录的 penicillin 过敏史：阿莫西林 属于同一类药物")
     assert en[0]["message"].startswith("Documented allergy to penicillin: amoxicillin belongs to the same group")
 
 
@@ -150,3 +150,11 @@ def test_routing_errors_speak_chinese_too(client):
     wrong = client.delete("/api/v1/products", headers=ZH)
     assert (wrong.status_code, wrong.json["title"]) == (405, "不允许的请求方法")
     assert wrong.json["detail"].startswith("该地址存在，但不接受此 HTTP 方法")
+
+
+def test_a_referral_recorded_in_chinese_reads_in_english_for_an_english_reader(login_as):
+    patient = login_as("patient")
+    created = patient.post("/api/v1/consultations", headers=ZH, json={
+        "chief_complaint": "新出现的皮疹", "symptoms": ["皮疹"], "is_follow_up": False}).json
+    shown = patient.get(f"/api/v1/consultations/{created['id']}").json["triage"]["reasons"]
+    assert shown[0]["message"].startswith("Online consultations are only for follow-up")
