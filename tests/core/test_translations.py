@@ -158,3 +158,10 @@ def test_a_referral_recorded_in_chinese_reads_in_english_for_an_english_reader(l
         "chief_complaint": "新出现的皮疹", "symptoms": ["皮疹"], "is_follow_up": False}).json
     shown = patient.get(f"/api/v1/consultations/{created['id']}").json["triage"]["reasons"]
     assert shown[0]["message"].startswith("Online consultations are only for follow-up")
+
+
+def test_fhir_answers_are_utf8_never_ascii_escaped(login_as):
+    outcome = login_as("patient").get("/fhir/R4/MedicationRequest/nope", headers=ZH)
+    assert (outcome.status_code, outcome.mimetype) == (404, "application/fhir+json")
+    assert outcome.json["issue"][0]["code"] == "not-found"
+    assert "MedicationRequest 不存在。".encode() in outcome.data and b"\\u" not in outcome.data
