@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult import drugs, online_sale
@@ -77,8 +77,10 @@ def matching(*, session: Session, q: str | None, rx_class: str | None = None, in
 
     The drugs that match are found (and ranked) first in the small formulary table, so the
     products query is `search_key LIKE '%term%' OR drug_id IN (...)`: the trigram index on the
-    folded key and the drug_id index answer it on PostgreSQL (a BitmapOr). With a term the
-    statement selects each product with its rank, and pages by (rank, name, id).
+    folded key and the drug_id index answer it on PostgreSQL (a BitmapOr). Words apart
+    ("布洛芬 400") must each be found, in the product's names or its drug's (a BitmapAnd of those
+    ORs); the whole term ranks. With a term the statement selects each product with its rank,
+    and pages by (rank, name, id).
     """
     stmt = select(Product)
     if not include_inactive:
@@ -101,8 +103,22 @@ def matching(*, session: Session, q: str | None, rx_class: str | None = None, in
         via_drug = [Product.drug_id.in_(by_rank[rank])] if by_rank.get(rank) else []
         whens.append((or_(own[rank], *via_drug), rank))
     rank = case(*whens, else_=search_text.SYNONYM).label("search_rank")
-    found_by = [own[search_text.CONTAINS]] + ([Product.drug_id.in_(list(found))] if found else [])
-    return stmt.add_columns(rank).where(or_(*found_by)), (rank, Product.name, Product.id)
+    words = list(dict.fromkeys(term.split(" ")))[:MAX_SEARCH_WORDS]
+    if len(words) == 1:
+        found_by = _found_by(key, term, found)
+    else:
+        found_by = and_(*(_found_by(key, word, drugs.ranks(session=session, term=word, rx_class=rx_class))
+                          for word in words))
+    return stmt.add_columns(rank).where(found_by), (rank, Product.name, Product.id)
+
+
+MAX_SEARCH_WORDS = 5  # one formulary query a word: a long query reads its first five
+
+
+def _found_by(key, term: str, drugs_found: dict[str, int]):
+    """A product holds the term in its own names, or its drug is among those the term found."""
+    via_drug = [Product.drug_id.in_(list(drugs_found))] if drugs_found else []
+    return or_(key.like(search_text.like_pattern(term), escape="\\"), *via_drug)
 
 
 def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:
