@@ -16,11 +16,14 @@ from consult import consultations, drugs, patients, prescriptions, review
 from consult.models import Drug
 from core.db import new_id, utcnow
 from core.identity import accounts
+from shop.demo import name_zh
 from shop.models import InventoryLot, Product
 
 PASSWORD = "bench-password-2026"
 BRAND_SYLLABLES = ["ra", "no", "vi", "lu", "ce", "to", "ma", "zen", "fa", "ko", "li", "dor",
                    "sa", "qui", "pe", "tra", "mi", "xo", "bel", "ga"]
+# Generated Chinese brands (商品名), as common in real ones: 康泰, 瑞宁, 安诺欣 …
+BRAND_CHARACTERS = "康泰安瑞宁诺欣福乐舒达美立可优必信力恒"
 PACK_SIZES = [10, 14, 20, 28, 30, 56, 100]
 CHECKOUT_STOCK = 10_000_000  # packs on the OTC lots the checkout scenario buys from
 BATCH = 5_000
@@ -37,6 +40,10 @@ class Dataset:
 
 def brand(rng: random.Random) -> str:
     return "".join(rng.choice(BRAND_SYLLABLES) for _ in range(rng.randint(2, 3))).title()
+
+
+def brand_zh(rng: random.Random) -> str:
+    return "".join(rng.choice(BRAND_CHARACTERS) for _ in range(rng.randint(2, 3)))
 
 
 def load(session: Session, *, products: int, patients_count: int, approved: int, pending: int,
@@ -64,6 +71,8 @@ def _catalog(session, rng, formulary, count, data) -> None:
         pack = rng.choice(PACK_SIZES)
         products.append({"id": product_id, "sku": f"BENCH-{n:07d}", "drug_id": drug.id,
                          "name": f"{brand(rng)} {drug.generic_name.title()} {drug.strength} × {pack}",
+                         # the search key is written from both names by the column's insert default
+                         "name_zh": f"{brand_zh(rng)} {name_zh(drug)}×{pack}",
                          "pack_size": pack, "price_amount": rng.randrange(500, 30000, 10), "currency": "cny",
                          "active": True, "created_at": now, "updated_at": now})
         stock = CHECKOUT_STOCK if n < len(otc) else rng.randint(20, 400)

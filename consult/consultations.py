@@ -30,6 +30,7 @@ from core.errors import (
 from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
+from core.i18n import _, force_locale
 
 LIFECYCLE = StateMachine("consultation", {
     # A red flag in a later message of the patient's refers an open consultation offline.
@@ -64,10 +65,10 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
     reasons = _red_flags(patient, chief_complaint=chief_complaint, symptoms=symptoms)
     if not reasons:
         _refuse_without_guardian(policy_name, patient, guardian, prescribing=False)
-    reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation}
-                for r in consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
-                                               prior_diagnosis=prior_diagnosis)]
-    now = utcnow()
+    with force_locale("en"):  # stored as its catalogue id, like the red flags; shown in the reader's language
+        refusals = consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
+                                         prior_diagnosis=prior_diagnosis)
+    reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation} for r in refusals]
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,
@@ -100,12 +101,13 @@ def require_guardian(*, session: Session, consultation: Consultation) -> None:
 
 def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
     """The doctor holding the consultation confirms the child's recorded guardian is present."""
-    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id, confirming="the guardian")
+    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id,
+                                              confirming=_("Confirm the guardian during the consultation."))
     policy = get_policy(consultation.policy)
     if not consultation.guardian and policy.guardian_under_years is None:
-        raise ValidationFailed("No guardian is recorded for this consultation.", errors={"guardian": ["Not recorded."]})
+        raise ValidationFailed(_("No guardian is recorded for this consultation."), errors={"guardian": [_("Not recorded.")]})
     if not consultation.guardian:
-        raise PolicyViolation("No guardian is recorded for this consultation.", rule="cn.child-under-6-guardian",
+        raise PolicyViolation(_("No guardian is recorded for this consultation."), rule="cn.child-under-6-guardian",
                               citation=policy.rule("cn.child-under-6-guardian").citation)
     return _confirm(session, doctor, consultation, "guardian", ConsultEvent.CONSULTATION_GUARDIAN_CONFIRMED)
 
@@ -113,7 +115,7 @@ def confirm_guardian(*, session: Session, doctor: User, consultation_id: str) ->
 def _in_progress_as_its_doctor(session, doctor, consultation_id, *, confirming: str) -> Consultation:
     consultation = _as_its_doctor(session, doctor, consultation_id)
     if consultation.status != "in_progress":
-        raise InvalidTransition(f"Confirm {confirming} during the consultation.", current_status=consultation.status)
+        raise InvalidTransition(confirming, current_status=consultation.status)
     return consultation
 
 
@@ -137,8 +139,8 @@ def _evidence_as_recorded(evidence: dict | None) -> dict | None:
     if isinstance(on, str):
         on = date.fromisoformat(on)
     if on is not None and on > utcnow().date():
-        raise ValidationFailed("The prior diagnosis cannot be dated in the future.",
-                               errors={"prior_diagnosis_evidence.date": ["Not in the future."]})
+        raise ValidationFailed(_("The prior diagnosis cannot be dated in the future."),
+                               errors={"prior_diagnosis_evidence.date": [_("Not in the future.")]})
     return {**evidence, "date": on.isoformat() if on is not None else None}
 
 
@@ -152,14 +154,15 @@ def require_prior_diagnosis_evidence(*, consultation: Consultation) -> None:
 
 def confirm_prior_diagnosis(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
     """The doctor holding the consultation confirms the record of the prior offline diagnosis."""
-    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id, confirming="the prior diagnosis")
+    consultation = _in_progress_as_its_doctor(session, doctor, consultation_id,
+                                              confirming=_("Confirm the prior diagnosis during the consultation."))
     refusal = prior_diagnosis_evidence_refusal(get_policy(consultation.policy),
                                                evidence=consultation.prior_diagnosis_evidence, prescribing=False)
     if refusal is not None:
         raise PolicyViolation(refusal.message, rule=refusal.rule, citation=refusal.citation)
     if not consultation.prior_diagnosis_evidence:
-        raise ValidationFailed("No record of a prior offline diagnosis is given for this consultation.",
-                               errors={"prior_diagnosis_evidence": ["Not recorded."]})
+        raise ValidationFailed(_("No record of a prior offline diagnosis is given for this consultation."),
+                               errors={"prior_diagnosis_evidence": [_("Not recorded.")]})
     return _confirm(session, doctor, consultation, "prior_diagnosis_evidence",
                     ConsultEvent.CONSULTATION_PRIOR_DIAGNOSIS_CONFIRMED)
 
@@ -181,7 +184,7 @@ def get(*, session: Session, user: User, consultation_id: str) -> Consultation:
                           subject_type="consultation", subject_id=consultation.id,
                           patient_id=consultation.patient_id, refused=not allowed)
     if not allowed:
-        raise NotFound("No such consultation.")
+        raise NotFound(_("No such consultation."))
     return consultation
 
 
@@ -215,7 +218,7 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
     elif user.role == "doctor":
         stmt = stmt.where(or_(Consultation.status == "waiting", Consultation.doctor_id == user.id))
     elif user.role != "admin":
-        raise Forbidden("Consultations are for patients, doctors and admins.")
+        raise Forbidden(_("Consultations are for patients, doctors and admins."))
     if status:
         stmt = stmt.where(Consultation.status == status)
     page = paginate(session, stmt, keys=(Consultation.created_at, Consultation.id),
@@ -228,14 +231,14 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
 def accept(*, session: Session, doctor: User, consultation_id: str) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is not None and consultation.status == "in_progress" and consultation.doctor_id != doctor.id:
-        raise AlreadyClaimed("Another doctor has accepted this consultation.")
+        raise AlreadyClaimed(_("Another doctor has accepted this consultation."))
     consultation = get(session=session, user=doctor, consultation_id=consultation_id)
     try:
         LIFECYCLE.advance(session, consultation, "in_progress", where=[Consultation.doctor_id.is_(None)],
                           doctor_id=doctor.id, accepted_at=utcnow())
     except InvalidTransition:
         if consultation.status == "in_progress" and consultation.doctor_id != doctor.id:
-            raise AlreadyClaimed("Another doctor has accepted this consultation.") from None
+            raise AlreadyClaimed(_("Another doctor has accepted this consultation.")) from None
         raise
     audit.record(session=session, actor_id=doctor.id, action=ConsultEvent.CONSULTATION_ACCEPTED,
                  subject_type="consultation", subject_id=consultation.id, detail={})
@@ -245,7 +248,7 @@ def accept(*, session: Session, doctor: User, consultation_id: str) -> Consultat
 def _as_its_doctor(session, doctor, consultation_id) -> Consultation:
     consultation = get(session=session, user=doctor, consultation_id=consultation_id)
     if consultation.doctor_id != doctor.id:
-        raise Forbidden("Only the doctor holding this consultation may do this.")
+        raise Forbidden(_("Only the doctor holding this consultation may do this."))
     return consultation
 
 
@@ -263,10 +266,10 @@ def cancel(*, session: Session, user: User, consultation_id: str, reason: str | 
     consultation = get(session=session, user=user, consultation_id=consultation_id)
     if user.role == "patient":
         if consultation.status != "waiting":
-            raise InvalidTransition("A patient may cancel only while the consultation waits.",
+            raise InvalidTransition(_("A patient may cancel only while the consultation waits."),
                                     current_status=consultation.status, target_status="cancelled")
     elif user.role == "doctor" and consultation.doctor_id != user.id:
-        raise Forbidden("Only the doctor holding this consultation may cancel it.")
+        raise Forbidden(_("Only the doctor holding this consultation may cancel it."))
     LIFECYCLE.advance(session, consultation, "cancelled", cancel_reason=reason, closed_at=closing_time(consultation))
     audit.record(session=session, actor_id=user.id, action=ConsultEvent.CONSULTATION_CANCELLED,
                  subject_type="consultation", subject_id=consultation.id, detail={"by": user.role})
@@ -294,7 +297,7 @@ def messages(*, session: Session, user: User, consultation_id: str, limit: int |
 def post_message(*, session: Session, user: User, consultation_id: str, body: str) -> ConsultationMessage:
     consultation = _as_participant(session, user, consultation_id)
     if consultation.status not in OPEN:
-        raise InvalidTransition("Messages can be sent only while the consultation is open.",
+        raise InvalidTransition(_("Messages can be sent only while the consultation is open."),
                                 current_status=consultation.status)
     message = ConsultationMessage(consultation_id=consultation.id, author_id=user.id, body=body)
     session.add(message)
@@ -329,9 +332,9 @@ def _triage_messages(session: Session, user: User, consultation: Consultation) -
 def _as_participant(session, user, consultation_id) -> Consultation:
     consultation = session.get(Consultation, consultation_id)
     if consultation is None:
-        raise NotFound("No such consultation.")
+        raise NotFound(_("No such consultation."))
     if user.role == "doctor" and consultation.doctor_id == user.id:
         return consultation
     if user.role == "patient" and patients.of_user(session=session, user=user).id == consultation.patient_id:
         return consultation
-    raise NotFound("No such consultation.")
+    raise NotFound(_("No such consultation."))

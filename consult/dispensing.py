@@ -20,6 +20,7 @@ from core import audit
 from core.db import closing_time, utcnow
 from core.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from consult.events import ConsultEvent
+from core.i18n import _
 
 __all__ = ["Authorization", "PrescriptionExhausted", "PrescriptionRequired", "SafetyCheckFailed",
            "authorize_use", "covers", "ensure_safe_to_dispense", "item_of_use", "record_dispense", "release"]
@@ -67,7 +68,7 @@ def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: 
     purchases race, a prescription never covers more units than it allows.
     """
     if quantity <= 0:
-        raise ValidationFailed("Quantity must be positive.", errors={"quantity": ["Must be positive."]})
+        raise ValidationFailed(_("Quantity must be positive."), errors={"quantity": [_("Must be positive.")]})
     now = now or utcnow()
     stmt = (select(PrescriptionItem, Prescription).join(Prescription)
             .where(Prescription.patient_id == patient_id, PrescriptionItem.drug_id == drug_id,
@@ -77,7 +78,7 @@ def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: 
         stmt = stmt.where(Prescription.id == prescription_id)
     candidates = session.execute(stmt).all()
     if not candidates:
-        raise PrescriptionRequired("No approved, unexpired prescription of yours covers this medicine.")
+        raise PrescriptionRequired(_("No approved, unexpired prescription of yours covers this medicine."))
     for item, prescription in candidates:
         if _take(session, item.id, quantity, now):
             use = PrescriptionUse(prescription_id=prescription.id, item_id=item.id, quantity=quantity,
@@ -91,7 +92,8 @@ def authorize_use(*, session: Session, patient_id: str, drug_id: str, quantity: 
                                  drug_id=drug_id, quantity=quantity, days_supply=item.days_supply)
     left = sum(session.scalar(select(PrescriptionItem.quantity_remaining).where(PrescriptionItem.id == i.id))
                for i, _ in candidates)
-    raise PrescriptionExhausted(f"Your prescription covers {left} more unit(s) in this fill, not {quantity}.",
+    raise PrescriptionExhausted(_("Your prescription covers %(left)s more unit(s) in this fill, not %(quantity)s.",
+                                  left=left, quantity=quantity),
                                 units_remaining=left)
 
 
@@ -122,16 +124,16 @@ def record_dispense(*, session: Session, use_id: str, pharmacist_id: str,
     use = session.get(PrescriptionUse, use_id)
     prescription = session.get(Prescription, use.prescription_id) if use else None
     if prescription is None:
-        raise NotFound("No such prescription use.")
+        raise NotFound(_("No such prescription use."))
     if prescription.status != "approved" or prescription.valid_until <= now:
-        raise InvalidTransition("The prescription is no longer valid for dispensing.",
+        raise InvalidTransition(_("The prescription is no longer valid for dispensing."),
                                 current_status="expired" if prescription.status == "approved" else prescription.status)
     done = session.execute(update(PrescriptionUse)
                            .where(PrescriptionUse.id == use_id, PrescriptionUse.status == "reserved")
                            .values(status="dispensed", closed_at=now)
                            .execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise InvalidTransition("These units were already dispensed or released.")
+        raise InvalidTransition(_("These units were already dispensed or released."))
     audit.record(session=session, actor_id=pharmacist_id, action=ConsultEvent.PRESCRIPTION_DISPENSED_UNITS,
                  subject_type="prescription", subject_id=prescription.id,
                  detail={"use_id": use_id, "quantity": use.quantity})
@@ -150,7 +152,7 @@ def release(*, session: Session, use_id: str, actor_id: str | None = None) -> bo
     """Give reserved units back (a cancelled or expired order). Exactly once: False if already."""
     use = session.get(PrescriptionUse, use_id)
     if use is None:
-        raise NotFound("No such prescription use.")
+        raise NotFound(_("No such prescription use."))
     done = session.execute(update(PrescriptionUse)
                            .where(PrescriptionUse.id == use_id, PrescriptionUse.status == "reserved")
                            .values(status="released", closed_at=utcnow())
@@ -192,11 +194,11 @@ def ensure_safe_to_dispense(*, session: Session, prescription_id: str) -> dict:
     and so do blocking findings (SafetyCheckFailed); otherwise the findings are returned."""
     prescription = session.get(Prescription, prescription_id)
     if prescription is None:
-        raise NotFound("No such prescription.")
+        raise NotFound(_("No such prescription."))
     refuse_if_referred_offline(session=session, prescription=prescription, target_status="dispensed")
     findings = recheck(session=session, prescription=prescription)
     if findings["blocking"]:
-        raise SafetyCheckFailed("The patient's record now gives blocking findings: do not dispense.",
+        raise SafetyCheckFailed(_("The patient's record now gives blocking findings: do not dispense."),
                                 safety=findings, prescription_id=prescription_id)
     return findings
 

@@ -52,6 +52,13 @@ class Drug(Base):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     generic_name: Mapped[str] = mapped_column(String(200), index=True)
+    generic_name_zh: Mapped[str | None] = mapped_column(String(200))  # 通用名
+    brand_names_zh: Mapped[list[Any]] = mapped_column(default=list)  # 商品名
+    synonyms: Mapped[list[Any]] = mapped_column(default=list)
+    # Written by the sync (core.search_text.key): the names, in Chinese, pinyin and English, and the
+    # synonyms apart, which rank below any name.
+    search_key: Mapped[str] = mapped_column(Text, default="")
+    synonyms_key: Mapped[str] = mapped_column(Text, default="")
     strength: Mapped[str] = mapped_column(String(80))
     form: Mapped[str] = mapped_column(String(40))
     route: Mapped[str] = mapped_column(String(40))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from consult.formulary import Formulary
+from consult.policy import drug_name
 from consult.safety_facts import (
     BLOCKING,
     CHILDBEARING_YEARS,
@@ -19,6 +20,7 @@ from consult.safety_facts import (
     PatientFacts,
     distinct,
 )
+from core.i18n import _
 
 # ---- PG pregnancy, PA age ------------------------------------------------------------------
 
@@ -49,37 +51,43 @@ def pregnancy_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                 first = min(by_week, key=lambda r: r.from_week)
                 findings.append(Finding(
                     "PG", WARNING, (drug.id,),
-                    f"{drug.generic_name}: the stage of pregnancy is not known (no expected delivery date on record, "
-                    f"or one that does not fit a current pregnancy), and from week {first.from_week} other rules "
-                    f"apply. Record the expected delivery date. {first.advice}", "PG.gestational-age-unknown",
+                    _("%(drug)s: the stage of pregnancy is not known (no expected delivery date on record, "
+                      "or one that does not fit a current pregnancy), and from week %(week)s other rules "
+                      "apply. Record the expected delivery date. %(advice)s", drug=drug_name(drug),
+                      week=first.from_week, advice=first.advice), "PG.gestational-age-unknown",
                     f"disease_rules.yaml {formulary.version} #{first.id}: {first.source}"))
                 continue
             reached = [r for r in by_week if week >= r.from_week]
             if reached:
                 rule = max(reached, key=lambda r: r.from_week)
                 findings.append(Finding("PG", rule.severity, (drug.id,),
-                                        f"{drug.generic_name} at {week} weeks of pregnancy (from week "
-                                        f"{rule.from_week}): {rule.advice}", "PG.gestational-week",
+                                        _("%(drug)s at %(week)s weeks of pregnancy (from week %(from_week)s): "
+                                          "%(advice)s", drug=drug_name(drug), week=week,
+                                          from_week=rule.from_week, advice=rule.advice), "PG.gestational-week",
                                         f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
                 continue
         if patient.pregnant and category == "contraindicated":
             findings.append(Finding("PG", BLOCKING, (drug.id,),
-                                    f"{drug.generic_name} is contraindicated in pregnancy. {note}",
+                                    _("%(drug)s is contraindicated in pregnancy. %(note)s", drug=drug_name(drug),
+                                      note=note),
                                     "PG.contraindicated", source))
         elif patient.pregnant and category == "caution":
             findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: use in pregnancy only if clearly needed. {note}",
+                                    _("%(drug)s: use in pregnancy only if clearly needed. %(note)s",
+                                      drug=drug_name(drug), note=note),
                                     "PG.caution", source))
         elif may_be_pregnant and drug.teratogen is not None:
             findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name} can harm an unborn child ({drug.teratogen.harm}) and "
-                                    "pregnancy status is not recorded: confirm the patient is not pregnant.",
+                                    _("%(drug)s can harm an unborn child (%(harm)s) and pregnancy status is not "
+                                      "recorded: confirm the patient is not pregnant.", drug=drug_name(drug),
+                                      harm=drug.teratogen.harm),
                                     "PG.pregnancy-unknown",
                                     f"drugs.yaml {formulary.version} #{drug.id}: teratogen: {drug.teratogen.source}"))
         elif may_be_pregnant and category == "contraindicated":
             findings.append(Finding("PG", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is contraindicated in pregnancy and pregnancy status is "
-                                    f"not recorded: confirm the patient is not pregnant. {note}",
+                                    _("%(drug)s is contraindicated in pregnancy and pregnancy status is not "
+                                      "recorded: confirm the patient is not pregnant. %(note)s",
+                                      drug=drug_name(drug), note=note),
                                     "PG.pregnancy-unknown", source))
     return findings
 
@@ -91,20 +99,23 @@ def age_findings(formulary: Formulary, new: list[Medicine], months: int | None) 
         older = drug.older_adults
         if older is not None and years is not None and years >= older.from_age_years:
             findings.append(Finding("PA", WARNING, (drug.id,),
-                                    f"{drug.generic_name} in a patient aged {older.from_age_years} or over: "
-                                    f"{older.advice}", "PA.older-adult",
+                                    _("%(drug)s in a patient aged %(age)s or over: %(advice)s",
+                                      drug=drug_name(drug), age=older.from_age_years, advice=older.advice),
+                                    "PA.older-adult",
                                     f"drugs.yaml {formulary.version} #{drug.id}: {older.source}"))
         if drug.min_age is None:
             continue
         source = f"drugs.yaml {formulary.version} #{drug.id}: {drug.source('age')}"
         if months is None:
             findings.append(Finding("PA", WARNING, (drug.id,),
-                                    f"{drug.generic_name} has a minimum age of {drug.min_age} and the patient's "
-                                    "age is not recorded.", "PA.age-unknown", source))
+                                    _("%(drug)s has a minimum age of %(age)s and the patient's age is not "
+                                      "recorded.", drug=drug_name(drug), age=drug.min_age),
+                                    "PA.age-unknown", source))
         elif months < drug.min_age.months:
             findings.append(Finding("PA", drug.min_age.severity, (drug.id,),
-                                    f"{drug.generic_name} is not for patients under {drug.min_age}: "
-                                    f"{drug.min_age.reason}", "PA.minimum-age", source))
+                                    _("%(drug)s is not for patients under %(age)s: %(reason)s",
+                                      drug=drug_name(drug), age=drug.min_age, reason=drug.min_age.reason),
+                                    "PA.minimum-age", source))
     return findings
 
 
@@ -115,7 +126,7 @@ def _icd10(code: str) -> str:
 
 
 def condition_findings(formulary: Formulary, patient: PatientFacts, new: list[Medicine]) -> list[Finding]:
-    codes = [(code.strip(), _icd10(code)) for code, _ in patient.conditions]
+    codes = [(code.strip(), _icd10(code)) for code, _display in patient.conditions]
     findings = []
     for drug in (m.drug for m in distinct(new)):
         for rule in formulary.condition_rules:
@@ -124,8 +135,9 @@ def condition_findings(formulary: Formulary, patient: PatientFacts, new: list[Me
                        if drug.id in rule.drug_ids and any(normal.startswith(p) for p in prefixes)]
             if matched:  # the recorded code only: its display text is the patient's own record
                 findings.append(Finding("DC", rule.severity, (drug.id,),
-                                        f"{drug.generic_name} with {rule.label} (recorded condition {matched[0]}): "
-                                        f"{rule.advice}", "DC.condition-table",
+                                        _("%(drug)s with %(condition)s (recorded condition %(recorded)s): "
+                                          "%(advice)s", drug=drug_name(drug), condition=rule.label,
+                                          recorded=matched[0], advice=rule.advice), "DC.condition-table",
                                         f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"))
     return findings
 
@@ -141,18 +153,25 @@ def renal_findings(formulary: Formulary, patient: PatientFacts, new: list[Medici
             source = f"disease_rules.yaml {formulary.version} #{rule.id}: {rule.source}"
             thresholds = ", ".join(str(b.below) for b in rule.bands)
             if rule.egfr_required and not current:
-                recorded = ("no eGFR is recorded" if egfr is None else
-                            f"the eGFR on record ({egfr}, measured {measured.isoformat() if measured else 'on an unknown date'}) "
-                            "is more than 12 months old or undated")
+                if egfr is None:
+                    recorded = _("no eGFR is recorded")
+                elif measured:
+                    recorded = _("the eGFR on record (%(egfr)s, measured %(on)s) is more than 12 months old or undated",
+                                 egfr=egfr, on=measured.isoformat())
+                else:
+                    recorded = _("the eGFR on record (%(egfr)s, measured on an unknown date) is more than 12 months "
+                                 "old or undated", egfr=egfr)
                 findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name} is cleared by the kidneys and has eGFR thresholds "
-                                        f"({thresholds} mL/min/1.73 m²), but {recorded}: record a current eGFR.",
+                                        _("%(drug)s is cleared by the kidneys and has eGFR thresholds "
+                                          "(%(thresholds)s mL/min/1.73 m²), but %(recorded)s: record a current eGFR.",
+                                          drug=drug_name(drug), thresholds=thresholds, recorded=recorded),
                                         "TN.egfr-needed", source))
             band = next((b for b in rule.bands if egfr is not None and egfr < b.below), None)
             if band is not None:
                 findings.append(Finding("DC", band.severity, (drug.id,),
-                                        f"{drug.generic_name} with an eGFR of {egfr} mL/min/1.73 m² (below "
-                                        f"{band.below}): {band.advice}", "DC.renal-threshold", source))
+                                        _("%(drug)s with an eGFR of %(egfr)s mL/min/1.73 m² (below %(below)s): "
+                                          "%(advice)s", drug=drug_name(drug), egfr=egfr, below=band.below,
+                                          advice=band.advice), "DC.renal-threshold", source))
     return findings
 
 
@@ -172,8 +191,9 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
             result = results.get(_allele(rule.allele))
             if result == "positive":
                 findings.append(Finding("DL", BLOCKING, (drug.id,),
-                                        f"{drug.generic_name}: the patient carries {rule.allele}, which carries a "
-                                        f"high risk of {rule.harm}. {rule.advice_positive}", "DL.risk-genotype",
+                                        _("%(drug)s: the patient carries %(allele)s, which carries a high risk of "
+                                          "%(harm)s. %(advice)s", drug=drug_name(drug), allele=rule.allele,
+                                          harm=rule.harm, advice=rule.advice_positive), "DL.risk-genotype",
                                         source))
             elif result is None and ancestry & rule.ancestries:
                 findings.append(Finding("TN", WARNING, (drug.id,),

@@ -13,6 +13,7 @@ from core.identity import accounts
 from core.identity.models import User
 from core.pagination import Page
 from consult.events import ConsultEvent
+from core.i18n import _
 
 PROFILE_FIELDS = ("full_name", "family_name", "given_name", "birth_date", "sex", "phone", "pregnant", "weight_kg",
                   "allergies", "conditions", "current_medications", "pregnancy_due_date", "egfr",
@@ -36,8 +37,8 @@ def register(*, session: Session, email: str, password: str, full_name: str, bir
 
 def _check_birth_date(birth_date: date) -> None:
     if birth_date > utcnow().date() or birth_date.year < 1900:
-        raise ValidationFailed("The birth date is not plausible.",
-                               errors={"birth_date": ["Must be a past date after 1900."]})
+        raise ValidationFailed(_("The birth date is not plausible."),
+                               errors={"birth_date": [_("Must be a past date after 1900.")]})
 
 
 def _check_clinical_facts(patient: Patient, changes: dict) -> None:
@@ -45,28 +46,28 @@ def _check_clinical_facts(patient: Patient, changes: dict) -> None:
     today = utcnow().date()
     due = changes.get("pregnancy_due_date")
     if due is not None and (changes.get("sex") or patient.sex) == "male":
-        raise ValidationFailed("An expected delivery date is set for a male patient.",
-                               errors={"pregnancy_due_date": ["Inconsistent with sex."]})
+        raise ValidationFailed(_("An expected delivery date is set for a male patient."),
+                               errors={"pregnancy_due_date": [_("Inconsistent with sex.")]})
     if due is not None and (due - today).days > LATEST_DUE_DATE_DAYS:
-        raise ValidationFailed("The expected delivery date is not plausible.",
-                               errors={"pregnancy_due_date": ["Must be at most 42 weeks from today."]})
+        raise ValidationFailed(_("The expected delivery date is not plausible."),
+                               errors={"pregnancy_due_date": [_("Must be at most 42 weeks from today.")]})
     egfr = changes.get("egfr", patient.egfr)
     measured = changes.get("egfr_measured_on", patient.egfr_measured_on)
     if (egfr is None) != (measured is None):
-        raise ValidationFailed("An eGFR needs the date it was measured, and a date needs its eGFR.",
-                               errors={"egfr_measured_on": ["Give egfr and egfr_measured_on together."]})
+        raise ValidationFailed(_("An eGFR needs the date it was measured, and a date needs its eGFR."),
+                               errors={"egfr_measured_on": [_("Give egfr and egfr_measured_on together.")]})
     if measured is not None and measured > today:
-        raise ValidationFailed("The eGFR's date is in the future.",
-                               errors={"egfr_measured_on": ["Must not be after today."]})
+        raise ValidationFailed(_("The eGFR's date is in the future."),
+                               errors={"egfr_measured_on": [_("Must not be after today.")]})
     alleles = [g["allele"].replace(":", "") for g in changes.get("genotypes") or ()]
     if len(alleles) != len(set(alleles)):
-        raise ValidationFailed("An allele is listed twice.", errors={"genotypes": ["One result per allele."]})
+        raise ValidationFailed(_("An allele is listed twice."), errors={"genotypes": [_("One result per allele.")]})
 
 
 def of_user(*, session: Session, user: User) -> Patient:
     patient = session.scalar(select(Patient).where(Patient.user_id == user.id))
     if patient is None:
-        raise NotFound("No patient profile for this account.")
+        raise NotFound(_("No patient profile for this account."))
     return patient
 
 
@@ -82,8 +83,8 @@ def update_profile(*, session: Session, user: User, changes: dict) -> Patient:
     if "birth_date" in changes:
         _check_birth_date(changes["birth_date"])
     if changes.get("pregnant") and (changes.get("sex") or patient.sex) == "male":
-        raise ValidationFailed("Pregnancy is set for a male patient.",
-                               errors={"pregnant": ["Inconsistent with sex."]})
+        raise ValidationFailed(_("Pregnancy is set for a male patient."),
+                               errors={"pregnant": [_("Inconsistent with sex.")]})
     _check_clinical_facts(patient, changes)
     changed = []
     for name, value in changes.items():
@@ -145,5 +146,5 @@ def read_record(*, session: Session, user: User, patient_id: str) -> Patient:
         audit.record_read(session=session, reader=user, action=ConsultEvent.PATIENT_RECORD_READ,
                           subject_type="patient", subject_id=patient_id, patient_id=patient_id, refused=not allowed)
     if not allowed:
-        raise NotFound("No such patient in your care.")
+        raise NotFound(_("No such patient in your care."))
     return patient

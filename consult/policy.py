@@ -34,8 +34,8 @@ def consultation_refusals(policy: Policy, *, is_follow_up: bool, prior_diagnosis
     if is_follow_up and diagnosed:
         return []
     return [_refusal(policy, "cn.online-follow-up-only",
-                     "Online consultations are only for follow-up of a condition already diagnosed in person: "
-                     "please see a doctor at a hospital or clinic first.")]
+                     _("Online consultations are only for follow-up of a condition already diagnosed in person: "
+                       "please see a doctor at a hospital or clinic first."))]
 
 
 def prescription_consultation_needs(policy: Policy, *, age_years: int | None) -> tuple[str, ...]:
@@ -57,11 +57,17 @@ def online_sale_refusal(policy: Policy, *, drug) -> PolicyRefusal | None:
     category = next((c for c in policy.online_sale_prohibited if c.covers(drug)), None)
     if category is None:
         return None
-    listed_as = "by name" if "names" in (category.match or {}) else f"as {category.name} ({category.title})"
+    listed_as = (_("by name") if "names" in (category.match or {})
+                 else _("as %(name)s (%(title)s)", name=category.name, title=category.title))
     return PolicyRefusal(
         rule="cn.online-sale-prohibited", citation=category.citation,
-        message=f"{drug.generic_name} is on China's list of drugs that may not be sold online ({listed_as}): "
-                "fill the prescription at a pharmacy in person.")
+        message=_("%(drug)s is on China's list of drugs that may not be sold online (%(listed_as)s): "
+                  "fill the prescription at a pharmacy in person.", drug=drug_name(drug), listed_as=listed_as))
+
+
+def drug_name(drug) -> str:
+    """The drug's generic name in the client's language (通用名 for Chinese)."""
+    return in_language(drug.generic_name, zh=getattr(drug, "generic_name_zh", None))
 
 
 def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | None,
@@ -77,11 +83,11 @@ def guardian_refusal(policy: Policy, *, age_years: int | None, guardian: dict | 
     recorded = all(str(guardian.get(key) or "").strip() for key in ("name", "relationship"))
     if not recorded:
         return _refusal(policy, "cn.child-under-6-guardian",
-                        f"A child under {policy.guardian_under_years} is seen online only with a guardian: give the "
-                        "guardian's name and relationship to the child.")
+                        _("A child under %(years)s is seen online only with a guardian: give the "
+                          "guardian's name and relationship to the child.", years=policy.guardian_under_years))
     if prescribing and not guardian.get("confirmed_at"):
         return _refusal(policy, "cn.child-under-6-guardian",
-                        "Confirm that the child's guardian is present before prescribing.")
+                        _("Confirm that the child's guardian is present before prescribing."))
     return None
 
 
@@ -100,11 +106,11 @@ def prior_diagnosis_evidence_refusal(policy: Policy, *, evidence: dict | None,
     evidence = evidence or {}
     if not all(str(evidence.get(key) or "").strip() for key in PRIOR_DIAGNOSIS_EVIDENCE_FIELDS):
         return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
-                        "A follow-up needs the record of the diagnosis made at a hospital or clinic: give the "
-                        "institution, the date and the document's reference.")
+                        _("A follow-up needs the record of the diagnosis made at a hospital or clinic: give the "
+                          "institution, the date and the document's reference."))
     if prescribing and not evidence.get("confirmed_at"):
         return _refusal(policy, "cn.follow-up-prior-diagnosis-evidence",
-                        "Confirm the record of the prior offline diagnosis before prescribing.")
+                        _("Confirm the record of the prior offline diagnosis before prescribing."))
     return None
 
 
@@ -133,21 +139,22 @@ def controlled_substance_refusals(policy: Policy, *, drugs: Sequence, basis: dic
             evaluated_on = date.fromisoformat(evaluated_on)
         if evaluated_on is not None and evaluated_on <= today:
             return []
-        return [_refusal(policy, rule, "The in-person medical evaluation needs its date, on or before today.")]
+        return [_refusal(policy, rule, _("The in-person medical evaluation needs its date, on or before today."))]
     if basis.get("kind") == "covering_practitioner":
         return _covering_practitioner_refusals(basis, today=today)
     if basis.get("kind") == "telemedicine_exception":
         exception = next((e for e in policy.telemedicine_exceptions if e.key == basis.get("exception")), None)
         if exception is None:
-            return [_refusal(policy, rule, "Name the telemedicine exception: one of "
-                                           + ", ".join(e.key for e in policy.telemedicine_exceptions) + ".")]
+            return [_refusal(policy, rule, _("Name the telemedicine exception: one of %(keys)s.",
+                                             keys=", ".join(e.key for e in policy.telemedicine_exceptions)))]
         if exception.until is not None and today > exception.until:
             return [PolicyRefusal(rule=rule, citation=exception.citation,
-                                  message=f"The telemedicine exception {exception.key} ended on {exception.until}.")]
+                                  message=_("The telemedicine exception %(key)s ended on %(until)s.",
+                                            key=exception.key, until=exception.until))]
         return []
-    return [_refusal(policy, rule, "A controlled substance prescribed online needs an in-person medical "
-                                   "evaluation of the patient by the prescriber, or a named telemedicine exception, "
-                                   "recorded on the prescription.")]
+    return [_refusal(policy, rule, _("A controlled substance prescribed online needs an in-person medical "
+                                     "evaluation of the patient by the prescriber, or a named telemedicine exception, "
+                                     "recorded on the prescription."))]
 
 
 def _covering_practitioner_refusals(basis: dict, *, today: date) -> list[PolicyRefusal]:
@@ -157,13 +164,13 @@ def _covering_practitioner_refusals(basis: dict, *, today: date) -> list[PolicyR
                               message=message)]
 
     if not str(basis.get("covering_for") or "").strip():
-        return refused("Name the practitioner you are covering for.")
+        return refused(_("Name the practitioner you are covering for."))
     evaluated_on = basis.get("evaluated_on")
     if isinstance(evaluated_on, str):
         evaluated_on = date.fromisoformat(evaluated_on)
     if evaluated_on is None or not _add_months(today, -COVERING_EVALUATION_MONTHS) <= evaluated_on <= today:
-        return refused(f"The practitioner covered for must have evaluated the patient within the previous "
-                       f"{COVERING_EVALUATION_MONTHS} months: give the date of that evaluation.")
+        return refused(_("The practitioner covered for must have evaluated the patient within the previous "
+                         "%(months)s months: give the date of that evaluation.", months=COVERING_EVALUATION_MONTHS))
     return []
 
 
@@ -182,20 +189,22 @@ def prescription_refusals(policy: Policy, *, drug, item) -> list[PolicyRefusal]:
     special = drug.rx_class == "controlled" or drug.us_schedule or drug.cn_special_class
     if special and not policy.controlled_drugs_online:
         refusals.append(_refusal(policy, "cn.no-special-management-drugs-online",
-                                 f"{drug.generic_name} is a specially managed (narcotic or psychotropic) drug "
-                                 "and cannot be prescribed online."))
+                                 _("%(drug)s is a specially managed (narcotic or psychotropic) drug "
+                                   "and cannot be prescribed online.", drug=drug_name(drug))))
     refills = item.refills or 0
     limit = max_refills(policy, drug=drug)
     if limit is not None and refills > limit:
         if policy.name == "cn":
-            rule, message = "cn.no-refills", "Refills cannot be prescribed: each supply needs a new prescription."
+            rule, message = "cn.no-refills", _("Refills cannot be prescribed: each supply needs a new prescription.")
         elif drug.us_schedule == "II":
-            rule, message = "us.schedule-ii-no-refills", f"{drug.generic_name} is Schedule II: no refills."
+            rule, message = "us.schedule-ii-no-refills", _("%(drug)s is Schedule II: no refills.", drug=drug_name(drug))
         elif drug.us_schedule == "V":
-            rule, message = "us.schedule-v-refills", f"{drug.generic_name} is Schedule V: at most {limit} refills."
+            rule, message = "us.schedule-v-refills", _("%(drug)s is Schedule V: at most %(limit)s refills.",
+                                                       drug=drug_name(drug), limit=limit)
         else:
             rule, message = ("us.schedule-iii-iv-refills",
-                             f"{drug.generic_name} is Schedule {drug.us_schedule}: at most {limit} refills.")
+                             _("%(drug)s is Schedule %(schedule)s: at most %(limit)s refills.",
+                               drug=drug_name(drug), schedule=drug.us_schedule, limit=limit))
         refusals.append(_refusal(policy, rule, message))
     return refusals
 

@@ -26,6 +26,7 @@ from core.identity.models import User
 from core.pagination import Page, paginate
 from core.states import StateMachine
 from consult.events import ConsultEvent
+from core.i18n import _
 
 LIFECYCLE = StateMachine("prescription", {
     "draft": {"pending_review", "cancelled"},
@@ -46,7 +47,7 @@ def get(*, session: Session, user: User, prescription_id: str) -> Prescription:
                           subject_type="prescription", subject_id=prescription.id,
                           patient_id=prescription.patient_id, refused=not allowed)
     if not allowed:
-        raise NotFound("No such prescription.")
+        raise NotFound(_("No such prescription."))
     return prescription
 
 
@@ -114,9 +115,9 @@ def _screened_items(session: Session, doctor: User, consultation_id: str, items:
     once every refusal a draft meets has been checked."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.doctor_id != doctor.id:
-        raise NotFound("No such consultation of yours.")
+        raise NotFound(_("No such consultation of yours."))
     if consultation.status != "in_progress":
-        raise InvalidTransition("Prescribe only during a consultation in progress.",
+        raise InvalidTransition(_("Prescribe only during a consultation in progress."),
                                 current_status=consultation.status)
     consultations.require_guardian(session=session, consultation=consultation)
     consultations.require_prior_diagnosis_evidence(consultation=consultation)
@@ -127,7 +128,7 @@ def _screened_items(session: Session, doctor: User, consultation_id: str, items:
         values = _in_units(session, position, values)
         drug = session.get(Drug, values["drug_id"])
         if drug is None or not drug.active:
-            raise ValidationFailed("Unknown drug.", errors={f"items.{position}.drug_id": ["Not in the formulary."]})
+            raise ValidationFailed(_("Unknown drug."), errors={f"items.{position}.drug_id": [_("Not in the formulary.")]})
         row = PrescriptionItem(position=position, quantity_remaining=values["quantity"],
                                refills_remaining=values.get("refills", 0), **values)
         _refuse(prescription_refusals(policy, drug=formulary.drugs[drug.id], item=safety_item(row)), item=position)
@@ -192,7 +193,7 @@ def _in_units(session: Session, position: int, values: dict) -> dict:
 def _of_its_doctor(session, doctor, prescription_id) -> Prescription:
     prescription = session.get(Prescription, prescription_id)
     if prescription is None or prescription.doctor_id != doctor.id:
-        raise NotFound("No such prescription of yours.")
+        raise NotFound(_("No such prescription of yours."))
     return prescription
 
 
@@ -219,11 +220,11 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
     result = recheck(session=session, prescription=prescription)
     prescription.safety = result
     if result["blocking"]:
-        raise SafetyCheckFailed("Blocking safety findings: this prescription cannot be signed.",
+        raise SafetyCheckFailed(_("Blocking safety findings: this prescription cannot be signed."),
                                 safety=result)
     if result["warnings"] and not (override_reason or "").strip():
-        raise ValidationFailed("Safety warnings need a written reason to override them.",
-                               errors={"override_reason": ["Required: the prescription has safety warnings."]},
+        raise ValidationFailed(_("Safety warnings need a written reason to override them."),
+                               errors={"override_reason": [_("Required: the prescription has safety warnings.")]},
                                safety=result)
     policy = get_policy(prescription.policy)
     formulary = get_formulary()
@@ -232,9 +233,9 @@ def sign(*, session: Session, doctor: User, prescription_id: str, otp: str | Non
     _refuse(controlled_substance_refusals(policy, drugs=drugs, basis=prescription.controlled_substance_basis,
                                           today=now.date()))
     if requires_otp(policy, drugs=drugs) and not check_second_factor(session=session, user=doctor, otp=otp):
-        raise PolicyViolation("A controlled-drug prescription needs the code from your enrolled authenticator.",
+        raise PolicyViolation(_("A controlled-drug prescription needs the code from your enrolled authenticator."),
                               rule="us.epcs-two-factor", citation=policy.rule("us.epcs-two-factor").citation,
-                              errors={"otp": ["A valid one-time code is required."]})
+                              errors={"otp": [_("A valid one-time code is required.")]})
     LIFECYCLE.advance(session, prescription, "pending_review", signed_at=now,
                       ruleset_version=policy.ruleset_version,
                       valid_until=valid_until(policy, drugs=drugs, signed_at=now),

@@ -15,6 +15,7 @@ from core.db import closing_time, utcnow
 from core.errors import AlreadyClaimed, Forbidden, InvalidTransition, ValidationFailed
 from core.identity.models import User
 from consult.events import ConsultEvent
+from core.i18n import _
 
 CLAIM_TIMEOUT_MINUTES = 30
 
@@ -50,9 +51,9 @@ def claim(*, session: Session, pharmacist: User, prescription_id: str) -> Prescr
     session.refresh(prescription)
     if result.rowcount != 1:
         if prescription.status != "pending_review":
-            raise InvalidTransition("This prescription is no longer awaiting review.",
+            raise InvalidTransition(_("This prescription is no longer awaiting review."),
                                     current_status=prescription.status)
-        raise AlreadyClaimed("Another pharmacist is reviewing this prescription.")
+        raise AlreadyClaimed(_("Another pharmacist is reviewing this prescription."))
     audit.record(session=session, actor_id=pharmacist.id, action=ConsultEvent.PRESCRIPTION_CLAIMED,
                  subject_type="prescription", subject_id=prescription.id, detail={})
     return prescription
@@ -61,7 +62,7 @@ def claim(*, session: Session, pharmacist: User, prescription_id: str) -> Prescr
 def _as_claimant(session, pharmacist, prescription_id) -> Prescription:
     prescription = prescriptions.get(session=session, user=pharmacist, prescription_id=prescription_id)
     if prescription.status == "pending_review" and prescription.claimed_by != pharmacist.id:
-        raise Forbidden("Claim the prescription before reviewing it.")
+        raise Forbidden(_("Claim the prescription before reviewing it."))
     return prescription
 
 
@@ -71,11 +72,11 @@ def approve(*, session: Session, pharmacist: User, prescription_id: str, note: s
     prescriptions.refuse_if_referred_offline(session=session, prescription=prescription, target_status="approved")
     now = utcnow()
     if prescription.valid_until <= now:
-        raise InvalidTransition("The prescription has expired; reject it as expired.",
+        raise InvalidTransition(_("The prescription has expired; reject it as expired."),
                                 current_status="expired")
     result = recheck(session=session, prescription=prescription)
     if result["blocking"]:
-        raise SafetyCheckFailed("The patient's record now gives blocking findings; reject instead.",
+        raise SafetyCheckFailed(_("The patient's record now gives blocking findings; reject instead."),
                                 safety=result)
     LIFECYCLE.advance(session, prescription, "approved", where=[Prescription.claimed_by == pharmacist.id],
                       reviewed_by=pharmacist.id, reviewed_at=now, review_note=note)
@@ -90,7 +91,7 @@ def approve(*, session: Session, pharmacist: User, prescription_id: str, note: s
 def reject(*, session: Session, pharmacist: User, prescription_id: str, reason_code: str,
            note: str | None) -> Prescription:
     if reason_code not in REJECT_REASONS:
-        raise ValidationFailed("Unknown reason code.", errors={"reason_code": [
+        raise ValidationFailed(_("Unknown reason code."), errors={"reason_code": [
             f"One of: {', '.join(REJECT_REASONS)}."]})
     prescription = _as_claimant(session, pharmacist, prescription_id)
     result = recheck(session=session, prescription=prescription)

@@ -27,7 +27,7 @@ from consult.patient_rules import (
     pregnancy_findings,
     renal_findings,
 )
-from consult.policy import Policy, days_supply_rules
+from consult.policy import Policy, days_supply_rules, drug_name
 from consult.safety_facts import (
     BLOCKING,
     CODES,
@@ -41,6 +41,7 @@ from consult.safety_facts import (
     distinct,
     ingredient_mg_per_day,
 )
+from core.i18n import N_, _
 
 # ---- DD: drug–drug interactions ---------------------------------------------------------
 
@@ -55,6 +56,14 @@ def _interaction_severity(rule: Interaction, a: Medicine, b: Medicine) -> str | 
     return rule.severity  # above the threshold, or the dose is not known
 
 
+# An interaction's severity as a message says it (the code, interactions.yaml's word, stays as it is).
+_SEVERITY_WORDS = {"contraindicated": N_("contraindicated"), "major": N_("major"), "moderate": N_("moderate")}
+
+
+def _severity(severity: str) -> str:
+    return _(_SEVERITY_WORDS[severity]) if severity in _SEVERITY_WORDS else severity
+
+
 def _interactions(formulary: Formulary, new: list[Medicine], others: list[Medicine]) -> list[Finding]:
     findings, seen = [], set()
     for i, a in enumerate(new):
@@ -66,7 +75,8 @@ def _interactions(formulary: Formulary, new: list[Medicine], others: list[Medici
                 seen.add((rule.id, a.drug.id, b.drug.id))
                 findings.append(Finding(
                     "DD", BLOCKING if severity == "contraindicated" else WARNING, (a.drug.id, b.drug.id),
-                    f"{a.label} + {b.label}: {severity} interaction. {rule.effect} {rule.management}",
+                    _("%(a)s + %(b)s: %(severity)s interaction. %(effect)s %(management)s", a=a.label, b=b.label,
+                      severity=_severity(severity), effect=rule.effect, management=rule.management),
                     "DD.interaction-table", f"interactions.yaml {formulary.version} #{rule.id}: {rule.source}"))
     return findings
 
@@ -77,18 +87,23 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
     match = formulary.match_allergy(allergy.substance)
     if not match:
         return None  # a substance the terms do not know (food, latex…): nothing to check against
-    reaction = f" ({allergy.reaction})" if allergy.reaction else ""
-    named = f"Documented allergy to {allergy.substance.strip()}{reaction}"
+    if allergy.reaction:
+        named = _("Documented allergy to %(substance)s (%(reaction)s)", substance=allergy.substance.strip(),
+                  reaction=allergy.reaction)
+    else:
+        named = _("Documented allergy to %(substance)s", substance=allergy.substance.strip())
     common = sorted(set(drug.ingredients) & match.ingredients)
     if common:
-        return Finding("DA", BLOCKING, (drug.id,), f"{named}: {drug.generic_name} contains {', '.join(common)}.",
+        return Finding("DA", BLOCKING, (drug.id,), _("%(named)s: %(drug)s contains %(common)s.", named=named, drug=drug_name(drug),
+                                                          common=", ".join(common)),
                        "DA.ingredient", f"drugs.yaml {formulary.version} #{drug.id}: ingredients")
     groups = match.groups | formulary.groups_of_ingredients(match.ingredients)
     same = [formulary.allergy_groups[g] for g in sorted(groups & set(drug.allergy_groups))]
     if same:
         group = min(same, key=lambda g: g.member_severity != BLOCKING)
         return Finding("DA", group.member_severity, (drug.id,),
-                       f"{named}: {drug.generic_name} belongs to the same group ({group.label}).",
+                       _("%(named)s: %(drug)s belongs to the same group (%(group)s).", named=named,
+                         drug=drug_name(drug), group=group.label),
                        "DA.group", f"allergy_terms.yaml {formulary.version} #{group.id}: {group.source}")
     crosses = [(formulary.allergy_groups[g], c) for g in sorted(groups)
                for c in formulary.allergy_groups[g].cross_reactivity if c.group in drug.allergy_groups]
@@ -97,14 +112,16 @@ def _allergy_finding(formulary: Formulary, drug: FormularyDrug, allergy: Allergy
     shared = [c for c in formulary.side_chains_of_allergy(match) if c.ingredients & set(drug.ingredients)]
     if crosses and severe and shared:
         return Finding("DA", BLOCKING, (drug.id,),
-                       f"{named}, a severe reaction: {drug.generic_name} shares {shared[0].label}; do not give "
-                       "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                       _("%(named)s, a severe reaction: %(drug)s shares %(side_chain)s; do not give "
+                         "it (choose a beta-lactam with a dissimilar side chain, or an allergist's assessment).",
+                         named=named, drug=drug_name(drug), side_chain=shared[0].label),
                        "DA.side-chain", f"allergy_terms.yaml {formulary.version} #{shared[0].id}: {shared[0].source}")
     if crosses:
         group, cross = min(crosses, key=lambda gc: gc[1].severity != BLOCKING)
         target = formulary.allergy_groups[cross.group].label
         return Finding("DA", cross.severity, (drug.id,),
-                       f"{named}: {drug.generic_name} ({target}) may cross-react with {group.label}. {cross.note}",
+                       _("%(named)s: %(drug)s (%(target)s) may cross-react with %(group)s. %(note)s", named=named,
+                         drug=drug_name(drug), target=target, group=group.label, note=cross.note),
                        "DA.group-cross-reactivity",
                        f"allergy_terms.yaml {formulary.version} #{group.id}: {cross.source}")
     return None
@@ -119,8 +136,9 @@ def _allergies(formulary: Formulary, patient: PatientFacts, new: list[Medicine])
             drugs = distinct(new)
             findings.append(Finding(
                 "DA", WARNING, tuple(m.drug.id for m in drugs),
-                f"Cannot match the recorded allergy '{allergy.substance.strip()}' to any drug or class the "
-                f"formulary knows: check it against {', '.join(m.drug.generic_name for m in drugs)} by hand.",
+                _("Cannot match the recorded allergy '%(substance)s' to any drug or class the "
+                  "formulary knows: check it against %(drugs)s by hand.", substance=allergy.substance.strip(),
+                  drugs=", ".join(m.drug.generic_name for m in drugs)),
                 "DA.unmatched-allergy", f"allergy_terms.yaml {formulary.version}: terms, side chains and not_drugs"))
     for medicine in distinct(new):
         for allergy in allergies:
@@ -156,7 +174,7 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
             total = sum(m.drug.anticholinergic_burden for m in members)
             if len(members) < 2 or total < pattern.at_least:
                 continue  # one drug's own effects are its label's business, not a pattern
-            what = f" (total score {total})"
+            what = _(" (total score %(total)s)", total=total)
         else:
             members = [m for m in medicines if m.drug.id in pattern.count_of]
             if len(members) < pattern.at_least or (pattern.including and not any(
@@ -165,12 +183,13 @@ def _patterns(formulary: Formulary, new: list[Medicine], others: list[Medicine])
             if len(members) == 2 and (formulary.interactions_between(members[0].drug.id, members[1].drug.id)
                                       or same_therapy(members[0].drug, members[1].drug)):
                 continue  # the pair is flagged already (DD or TD)
-            what = f" ({len(members)} drugs)"
+            what = _(" (%(n)s drugs)", n=len(members))
         if not new_ids & {m.drug.id for m in members}:
             continue
         findings.append(Finding("AT", pattern.severity, tuple(m.drug.id for m in members),
-                                f"{pattern.label}{what}: {', '.join(m.label for m in members)}. "
-                                f"{pattern.effect} {pattern.management}", "AT.pattern-table",
+                                _("%(pattern)s%(what)s: %(members)s. %(effect)s %(management)s",
+                                  pattern=pattern.label, what=what, members=", ".join(m.label for m in members),
+                                  effect=pattern.effect, management=pattern.management), "AT.pattern-table",
                                 f"interactions.yaml {formulary.version} patterns #{pattern.id}: {pattern.source}"))
     return findings
 
@@ -183,10 +202,10 @@ def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medici
         for b in new[i + 1:] + others:
             shared = sorted(set(a.drug.ingredients) & set(b.drug.ingredients))
             if shared:
-                rule, what = "TD.same-ingredient", f"both contain {', '.join(shared)}"
+                rule, what = "TD.same-ingredient", _("both contain %(shared)s", shared=", ".join(shared))
                 source = f"drugs.yaml {formulary.version}: ingredients"
             elif a.drug.therapeutic_class == b.drug.therapeutic_class:
-                rule, what = "TD.same-class", f"both are {a.drug.therapeutic_class}"
+                rule, what = "TD.same-class", _("both are %(class)s", **{"class": a.drug.therapeutic_class})
                 source = f"drugs.yaml {formulary.version}: therapeutic_class {a.drug.therapeutic_class}"
             else:
                 continue
@@ -194,11 +213,13 @@ def _duplications(formulary: Formulary, new: list[Medicine], others: list[Medici
             if key in seen:
                 continue
             seen.add(key)
-            advice = {"new": "Prescribe one of them.",
-                      "active": "The other is on an active prescription: cancel it or state why both are needed.",
-                      "current": "The patient reports taking it: make sure this replaces it rather than adds to it."}
+            advice = {"new": _("Prescribe one of them."),
+                      "active": _("The other is on an active prescription: cancel it or state why both are needed."),
+                      "current": _("The patient reports taking it: make sure this replaces it rather than adds "
+                                   "to it.")}
             findings.append(Finding("TD", WARNING, (a.drug.id, b.drug.id),
-                                    f"{a.label} and {b.label} duplicate therapy ({what}). {advice[b.origin]}",
+                                    _("%(a)s and %(b)s duplicate therapy (%(what)s). %(advice)s", a=a.label,
+                                      b=b.label, what=what, advice=advice[b.origin]),
                                     rule, source))
     return findings
 
@@ -212,14 +233,17 @@ def _durations(formulary: Formulary, policy: Policy, items: Sequence[Item]) -> l
         drug = formulary.drugs[item.drug_id]
         if item.days_supply > policy.maximum_days_supply:
             findings.append(Finding("MX", BLOCKING, (drug.id,),
-                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the absolute "
-                                    f"maximum of {policy.maximum_days_supply} days.", "MX.absolute-maximum",
+                                    _("%(drug)s: %(days)s days' supply is beyond the absolute maximum of "
+                                      "%(maximum)s days.", drug=drug_name(drug), days=item.days_supply,
+                                      maximum=policy.maximum_days_supply), "MX.absolute-maximum",
                                     f"{maximum.id}: {maximum.citation}"))
         elif item.days_supply > policy.standard_days_supply:
             findings.append(Finding("MX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: {item.days_supply} days' supply is beyond the standard "
-                                    f"limit of {policy.standard_days_supply} days; state the reason (e.g. a stable "
-                                    "chronic condition).", "MX.standard-limit", f"{standard.id}: {standard.citation}"))
+                                    _("%(drug)s: %(days)s days' supply is beyond the standard limit of "
+                                      "%(standard)s days; state the reason (e.g. a stable chronic condition).",
+                                      drug=drug_name(drug), days=item.days_supply,
+                                      standard=policy.standard_days_supply),
+                                    "MX.standard-limit", f"{standard.id}: {standard.citation}"))
     return findings
 
 
@@ -243,8 +267,9 @@ def _unscreened(formulary: Formulary, new: list[Medicine], unmatched: Sequence[s
     drugs = tuple(m.drug.id for m in distinct(new))
     names = ", ".join(m.drug.generic_name for m in distinct(new))
     return [Finding("DD", WARNING, drugs,
-                    f"Cannot screen '{name}' (a medicine the patient reports): the formulary does not know it. "
-                    f"Check it against {names} by hand (interactions, duplication, total dose).",
+                    _("Cannot screen '%(name)s' (a medicine the patient reports): the formulary does not know it. "
+                      "Check it against %(names)s by hand (interactions, duplication, total dose).",
+                      name=name, names=names),
                     "DD.unmatched-medicine", f"drugs.yaml {formulary.version}: names and synonyms")
             for name in dict.fromkeys(unmatched)]
 

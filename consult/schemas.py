@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
-from core.i18n import _
+from core.i18n import _, _l
 from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
 
 SEXES = ("female", "male", "other", "unknown")
@@ -36,7 +36,7 @@ class MedicationSchema(Schema):
 
 
 class GenotypeSchema(Schema):
-    allele = fields.String(required=True, validate=validate.Regexp(ALLELE, error="Write an HLA allele as HLA-B*15:02."))
+    allele = fields.String(required=True, validate=validate.Regexp(ALLELE, error=_l("Write an HLA allele as HLA-B*15:02.")))
     result = fields.String(required=True, validate=validate.OneOf(("positive", "negative")))
 
 
@@ -66,13 +66,16 @@ class CodedSchema(Schema):
     """An ICD-10 diagnosis: code and display text."""
 
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$",
-                                                                 error="Not an ICD-10 code."))
+                                                                 error=_l("Not an ICD-10 code.")))
     display = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class DrugSchema(Schema):
     id = fields.String(required=True)
     generic_name = fields.String(required=True)
+    generic_name_zh = fields.String(allow_none=True, metadata={"description": "Chinese generic name (通用名)."})
+    brand_names_zh = fields.List(fields.String(), metadata={"description": "Chinese brand names (商品名)."})
+    synonyms = fields.List(fields.String(), metadata={"description": "Other names the search also finds."})
     strength = fields.String(required=True)
     form = fields.String(required=True)
     route = fields.String(required=True)
@@ -153,6 +156,12 @@ class ConsultationRequestSchema(Schema):
                                      validate=validate.Length(max=20))
 
 
+def _shown(reason: dict) -> dict:
+    """Red flags are stored in English (their catalogue ids) and shown in the client's language."""
+    message = reason.get("message")
+    return {**reason, "message": _(message)} if message else reason
+
+
 class ConsultationSchema(Schema):
     id = fields.String(required=True)
     patient_id = fields.String(required=True)
@@ -166,7 +175,7 @@ class ConsultationSchema(Schema):
     guardian = fields.Nested(GuardianSchema, allow_none=True)
     requested_product_ids = fields.List(fields.String())
     requested_products = fields.List(fields.Nested(RequestedProductSchema))
-    triage = fields.Function(lambda c: {"reasons": c.triage_reasons})
+    triage = fields.Function(lambda c: {"reasons": [_shown(r) for r in c.triage_reasons]})
     diagnosis = fields.Nested(CodedSchema, allow_none=True)
     notes = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
+from core.i18n import N_
+
 
 @dataclass(frozen=True)
 class TriageReason:
@@ -85,8 +87,8 @@ PRE_ECLAMPSIA_SIGNS = ("severe headache", "bad headache", "terrible headache", "
 
 RED_FLAGS = (
     RedFlag("chest-pain",
-            "Chest pain or pressure can be a heart attack: call emergency services (120 / 911) or go to an "
-            "emergency department now.",
+            N_("Chest pain or pressure can be a heart attack: call emergency services (120 / 911) or go to an "
+            "emergency department now."),
             "NICE CG95 Recent-onset chest pain of suspected cardiac origin (2010, updated 2016); NICE NG185 Acute "
             "coronary syndromes (2020); 急性冠脉综合征急诊快速诊治指南（2019）",
             ("chest pain", "chest pains", "pain in my chest", "pain in the chest", "chest tightness", "tight chest",
@@ -95,8 +97,8 @@ RED_FLAGS = (
              "胸痛", "胸口痛", "胸口疼", "胸部疼痛", "心口痛", "胸闷", "胸口压迫", "压榨性胸痛", "胸部压榨感",
              "心前区疼痛", "心前区痛", "心绞痛发作", "心梗", *CHEST_PAIN_RADIATION)),
     RedFlag("breathing-difficulty",
-            "Difficulty breathing needs urgent in-person care: call emergency services or go to an emergency "
-            "department.",
+            N_("Difficulty breathing needs urgent in-person care: call emergency services or go to an emergency "
+            "department."),
             "NHS (nhs.uk): Shortness of breath — when to call 999 or go to A&E",
             ("shortness of breath", "short of breath", "difficulty breathing", "difficult breathing",
              "trouble breathing", "hard to breathe", "can't breathe", "cant breathe", "cannot breathe",
@@ -105,8 +107,8 @@ RED_FLAGS = (
              "呼吸困难", "喘不过气", "喘不上气", "透不过气", "气促", "气短", "呼吸急促", "憋气", "窒息", "嘴唇发紫",
              "无法呼吸", "不能呼吸")),
     RedFlag("stroke-signs",
-            "Signs of a stroke (face drooping, arm weakness, speech difficulty): call emergency services now; "
-            "every minute counts.",
+            N_("Signs of a stroke (face drooping, arm weakness, speech difficulty): call emergency services now; "
+            "every minute counts."),
             "NICE NG128 Stroke and TIA in over 16s (2019, updated 2022), 1.1.1: FAST outside hospital; "
             "中国急性缺血性脑卒中诊治指南2018",
             ("face droop", "face drooping", "facial droop", "drooping face", "face is drooping", "droopy face",
@@ -122,8 +124,8 @@ RED_FLAGS = (
              "偏瘫", "胳膊抬不起来", "突然麻木", "半身麻木", "突然意识模糊", "突然视物不清", "突发剧烈头痛",
              "突然剧烈头痛")),
     RedFlag("suicide-risk",
-            "Thoughts of suicide or self-harm need help now: call emergency services, a crisis line "
-            "(China 12356, US 988), or go to an emergency department.",
+            N_("Thoughts of suicide or self-harm need help now: call emergency services, a crisis line "
+            "(China 12356, US 988), or go to an emergency department."),
             "NICE NG225 Self-harm: assessment, management and preventing recurrence (2022)",
             ("suicide", "suicidal", "kill myself", "killing myself", "end my life", "ending my life", "take my life",
              "want to die", "wish i was dead", "wish i were dead", "better off dead", "self harm", "self-harm",
@@ -137,8 +139,8 @@ RED_FLAGS = (
              "自杀", "轻生", "不想活", "想死", "活不下去", "活着没意思", "活着没有意义", "不如死了", "活够了",
              "不想醒来", "一睡不醒", "结束生命", "了结自己", "自残", "自伤", "割腕", "伤害自己")),
     RedFlag("overdose-or-poisoning",
-            "An overdose or a swallowed poison needs emergency care now, even without symptoms yet: call "
-            "emergency services (120 / 911) or a poison centre, and bring the package.",
+            N_("An overdose or a swallowed poison needs emergency care now, even without symptoms yet: call "
+            "emergency services (120 / 911) or a poison centre, and bring the package."),
             "NICE NG225 Self-harm (2022): self-poisoning; 急性中毒诊断与治疗中国专家共识（2016）",
             ("took an overdose", "taken an overdose", "i overdosed", "overdosed on", "have overdosed", "has overdosed",
              "accidental overdose", "took too many pills", "took too many tablets", "taken too many pills",
@@ -151,8 +153,8 @@ RED_FLAGS = (
              "喝了农药", "喝农药", "农药中毒", "百草枯", "老鼠药", "喝了消毒液", "喝了84", "吞了电池", "一氧化碳中毒",
              "煤气中毒", "药物中毒")),
     RedFlag("severe-bleeding",
-            "Heavy bleeding, vomiting blood or black stools need urgent in-person care: go to an emergency "
-            "department.",
+            N_("Heavy bleeding, vomiting blood or black stools need urgent in-person care: go to an emergency "
+            "department."),
             "NICE CG141 Acute upper gastrointestinal bleeding in over 16s (2012, updated 2016)",
             ("heavy bleeding", "severe bleeding", "bleeding heavily", "bleeding a lot", "bleeding won't stop",
              "bleeding will not stop", "bleeding that won't stop", "uncontrolled bleeding", "vomiting blood",
@@ -163,8 +165,8 @@ RED_FLAGS = (
              "大出血", "出血不止", "血流不止", "大量出血", "呕血", "吐血", "咯血", "咳血", "黑便", "柏油样便",
              "柏油便", "大量便血")),
     RedFlag("anaphylaxis",
-            "Swelling or tightness of the throat, tongue or face after a drug, food or sting can be anaphylaxis: "
-            "use an adrenaline auto-injector if prescribed and call emergency services.",
+            N_("Swelling or tightness of the throat, tongue or face after a drug, food or sting can be anaphylaxis: "
+            "use an adrenaline auto-injector if prescribed and call emergency services."),
             "NICE CG134 Anaphylaxis: assessment and referral after emergency treatment (2011, updated 2020); "
             "Resuscitation Council UK: Emergency treatment of anaphylaxis (2021)",
             ("anaphylaxis", "anaphylactic", "throat swelling", "swollen throat", "throat closing", "throat tightness",
@@ -173,8 +175,8 @@ RED_FLAGS = (
              "过敏性休克", "喉头水肿", "喉咙肿", "喉咙发紧", "喉咙紧", "嗓子发紧", "喉头发紧", "咽喉发紧", "舌头肿",
              "嘴唇肿", "面部肿胀")),
     RedFlag("meningitis-signs",
-            "A stiff neck with fever, or a rash that does not fade under a pressed glass, can be meningitis or "
-            "sepsis: go to an emergency department now.",
+            N_("A stiff neck with fever, or a rash that does not fade under a pressed glass, can be meningitis or "
+            "sepsis: go to an emergency department now."),
             "NICE NG240 Meningitis (bacterial) and meningococcal disease: recognition, diagnosis and management "
             "(2024)",
             ("non-blanching rash", "rash that doesn't fade", "rash that does not fade", "rash doesn't fade",
@@ -182,7 +184,7 @@ RED_FLAGS = (
              "颈项强直", "压之不褪色", "按压不褪色", "按压后不褪色"),
             together=(STIFF_NECK, FEVER_WORDS)),
     RedFlag("loss-of-consciousness",
-            "Fainting, unconsciousness or a seizure needs urgent in-person care.",
+            N_("Fainting, unconsciousness or a seizure needs urgent in-person care."),
             "NICE CG109 Transient loss of consciousness in over 16s (2010, updated 2023); NICE NG217 Epilepsies "
             "(2022)",
             ("unconscious", "unresponsive", "loss of consciousness", "lost consciousness", "passed out", "fainted",
@@ -190,23 +192,23 @@ RED_FLAGS = (
              "convulsions",
              "昏迷", "晕厥", "晕倒", "昏倒", "意识不清", "意识丧失", "不省人事", "抽搐", "惊厥", "癫痫发作")),
     RedFlag("pregnancy-bleeding-or-pain",
-            "Bleeding or abdominal pain in pregnancy can be a miscarriage, an ectopic pregnancy or a placental "
-            "problem: go to an emergency or obstetric department now.",
+            N_("Bleeding or abdominal pain in pregnancy can be a miscarriage, an ectopic pregnancy or a placental "
+            "problem: go to an emergency or obstetric department now."),
             "NICE NG126 Ectopic pregnancy and miscarriage (2019, updated 2023)",
             in_pregnancy=PREGNANCY_PROBLEMS),
     RedFlag("possible-ectopic-pregnancy",
-            "A missed period with pain on one side of the lower abdomen (or shoulder-tip pain) can be an ectopic "
-            "pregnancy: go to an emergency or gynaecology department today.",
+            N_("A missed period with pain on one side of the lower abdomen (or shoulder-tip pain) can be an ectopic "
+            "pregnancy: go to an emergency or gynaecology department today."),
             "NICE NG126 Ectopic pregnancy and miscarriage (2019, updated 2023): symptoms of ectopic pregnancy",
             together=(MISSED_PERIOD, ONE_SIDED_PAIN), in_pregnancy=ONE_SIDED_PAIN),
     RedFlag("pre-eclampsia-signs",
-            "A severe headache, changes in vision, sudden swelling or pain below the ribs in pregnancy can be "
-            "pre-eclampsia: have your blood pressure checked at a maternity unit today.",
+            N_("A severe headache, changes in vision, sudden swelling or pain below the ribs in pregnancy can be "
+            "pre-eclampsia: have your blood pressure checked at a maternity unit today."),
             "NICE NG133 Hypertension in pregnancy (2019, updated 2023): symptoms of pre-eclampsia; "
             "妊娠期高血压疾病诊治指南（2020）",
             in_pregnancy=PRE_ECLAMPSIA_SIGNS),
     RedFlag("reduced-fetal-movements",
-            "Fewer or no movements of the baby need a check at a maternity unit today, not tomorrow.",
+            N_("Fewer or no movements of the baby need a check at a maternity unit today, not tomorrow."),
             "RCOG Green-top Guideline No. 57: Reduced Fetal Movements (2011)",
             ("reduced fetal movements", "reduced fetal movement", "reduced foetal movements", "baby moving less",
              "baby is moving less", "baby has stopped moving", "baby hasn't moved", "baby has not moved",
@@ -233,8 +235,8 @@ INFANT_FEVER_BANDS = (FeverBand(0, 3, Decimal("38.0"), words_suffice=True),
                       FeverBand(3, 6, Decimal("39.0"), words_suffice=False))
 INFANT_FEVER = RedFlag(
     "infant-fever",
-    "Fever in a baby under 3 months (38 °C or more), or 39 °C or more in a baby of 3 to 6 months, must be seen "
-    "in person today: go to a hospital now.",
+    N_("Fever in a baby under 3 months (38 °C or more), or 39 °C or more in a baby of 3 to 6 months, must be seen "
+    "in person today: go to a hospital now."),
     "NICE NG143 Fever in under 5s (2019, updated 2021), table 1: under 3 months ≥38 °C (red), 3–6 months "
     "≥39 °C (amber)")
 

@@ -6,17 +6,18 @@ from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import problem
+from core.i18n import _, _l
 from core.problems import Problem
 
 # Text no column can hold: PostgreSQL refuses NUL in text, and a lone UTF-16 surrogate (JSON's
 # "\ud800") has no UTF-8 encoding at all. Refused here, before a view, a query or a log line.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_TEXT = "Must not contain a NUL character or an unpaired UTF-16 surrogate."
+UNSTORABLE_TEXT = _l("Must not contain a NUL character or an unpaired UTF-16 surrogate.")
 # The deepest body the API takes nests 3 levels. JSON's parser recurses once per level and
 # gives up (RecursionError) near 1,000; so would anything else that walked such a body.
 MAX_JSON_DEPTH = 32
-TOO_DEEP = f"The request body nests deeper than {MAX_JSON_DEPTH} levels."
-INVALID = "The request body or parameters are invalid."
+TOO_DEEP = _l("The request body nests deeper than %(depth)s levels.", depth=MAX_JSON_DEPTH)
+INVALID = _l("The request body or parameters are invalid.")
 
 
 def is_storable(text: str) -> bool:
@@ -62,13 +63,13 @@ def _flaw(document) -> tuple[str, str] | None:
 def refuse_unstorable_text():
     """Path, headers and query string carry no NUL and no lone surrogate."""
     if not is_storable(request.path):
-        return problem(Problem.NOT_FOUND, "Nothing is at this address.")
+        return problem(Problem.NOT_FOUND, _("Nothing is at this address."))
     if any("\x00" in value for value in request.headers.values()):
         # RFC 9110 §5.5: a field value containing NUL is invalid.
-        return problem(Problem.MALFORMED_REQUEST, "A header value contains a NUL character.")
+        return problem(Problem.MALFORMED_REQUEST, _("A header value contains a NUL character."))
     for name, value in request.args.items(multi=True):
         if not (is_storable(name) and is_storable(value)):
-            return problem(Problem.VALIDATION_ERROR, INVALID, errors={_readable(name): [UNSTORABLE_TEXT]})
+            return problem(Problem.VALIDATION_ERROR, str(INVALID), errors={_readable(name): [str(UNSTORABLE_TEXT)]})
     return None
 
 
@@ -107,20 +108,20 @@ def require_json_body():
     if getattr(view, "_rxloop_form_body", False):
         return _refuse_unstorable_form()
     if not request.is_json:
-        return problem(Problem.MALFORMED_REQUEST, "Send the body as application/json.")
+        return problem(Problem.MALFORMED_REQUEST, _("Send the body as application/json."))
     try:
         body = request.get_json(silent=True)  # parses the bytes _read_body cached
     except RecursionError:
-        return problem(Problem.MALFORMED_REQUEST, TOO_DEEP)
+        return problem(Problem.MALFORMED_REQUEST, str(TOO_DEEP))
     if body is None:
-        return problem(Problem.MALFORMED_REQUEST, "The request body is not valid JSON.")
+        return problem(Problem.MALFORMED_REQUEST, _("The request body is not valid JSON."))
     flaw = _flaw(body)
     if flaw is None:
         return None
     kind, path = flaw
     if kind == "too-deep":
-        return problem(Problem.MALFORMED_REQUEST, TOO_DEEP)
-    return problem(Problem.VALIDATION_ERROR, INVALID, errors={path or "_schema": [UNSTORABLE_TEXT]})
+        return problem(Problem.MALFORMED_REQUEST, str(TOO_DEEP))
+    return problem(Problem.VALIDATION_ERROR, str(INVALID), errors={path or "_schema": [str(UNSTORABLE_TEXT)]})
 
 
 def _refuse_unstorable_form():

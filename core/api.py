@@ -10,6 +10,7 @@ from core.db import current_session
 from core.errors import ServiceUnavailable
 from core.identity.access import public, requires
 from core.schemas import PageArgsSchema, page_of
+from core.i18n import _
 
 blp = Blueprint("operations", __name__, description="Health and audit")
 
@@ -75,7 +76,7 @@ def readyz():
     try:
         current_session().execute(text("SELECT 1"))
     except Exception:
-        raise ServiceUnavailable("The database is not reachable.") from None
+        raise ServiceUnavailable(_("The database is not reachable.")) from None
     return {"status": "ready"}
 
 

@@ -16,6 +16,7 @@ from core import schema_docs  # noqa: F401 (the fields' descriptions in the Open
 from core.db import Database, finish_request_session, units_committed
 from core.encryption import keys as data_keys
 from core.identity.access import ACCESS_ATTRIBUTE
+from core.i18n import _
 from core.problems import Problem
 from core.schemas import ProblemSchema
 
@@ -44,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     settings.secure_cookie(values, given=config or {})
     settings.validate(values)
     app.config.update(values)
+    # Chinese names, messages and notices go out as UTF-8, never as \uXXXX escapes: jsonify,
+    # flask-smorest's bodies and problem+json all answer through app.json.
+    app.json.ensure_ascii = False
     app.config.update(
         API_TITLE="rxloop",
         API_VERSION="v1",
@@ -157,20 +161,20 @@ def _register_unit_of_work(app: Flask) -> None:
             finish_request_session(success=response.status_code < 400)
         except IntegrityError:
             log.exception("commit refused by a constraint")
-            return errors.problem(Problem.INTERNAL_ERROR, _not_saved("Something went wrong on our side"))
+            return errors.problem(Problem.INTERNAL_ERROR, _not_saved(_("Something went wrong on our side")))
         except DBAPIError as exc:
             if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
                 raise
             log.exception("commit failed")
-            return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved("The database is unavailable"))
+            return errors.problem(Problem.SERVICE_UNAVAILABLE, _not_saved(_("The database is unavailable")))
         return response
 
 
 def _not_saved(cause: str) -> str:
     if units_committed():
-        return (f"{cause}; the last step was not saved, earlier ones were. Repeat the request "
-                "(with the same Idempotency-Key) to see where it stands.")
-    return f"{cause}; nothing was saved."
+        return _("%(cause)s; the last step was not saved, earlier ones were. Repeat the request "
+                 "(with the same Idempotency-Key) to see where it stands.", cause=cause)
+    return _("%(cause)s; nothing was saved.", cause=cause)
 
 
 def _register_cli(app: Flask) -> None:

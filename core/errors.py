@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.i18n import _
 from core.problems import Problem
+from core.validation_messages import translate
 
 log = logging.getLogger("rxloop.errors")
 
@@ -124,7 +125,7 @@ def problem(kind: Problem | str, detail: str | None = None, *, status: int | Non
         for name, value in (headers or {}).items():
             response.headers[name] = value
         return response
-    body = {"type": kind.type, "title": kind.title, "status": status}
+    body = {"type": kind.type, "title": _(kind.title), "status": status}  # the registry holds the msgid
     if detail:
         body["detail"] = detail
     if errors:
@@ -147,10 +148,15 @@ def _flatten(messages, prefix="") -> dict:
             if isinstance(value, dict):
                 flat.update(_flatten(value, path))
             else:
-                flat[path] = value if isinstance(value, list) else [str(value)]
+                flat[path] = _messages(value)
     elif messages:
-        flat[prefix or "_schema"] = messages if isinstance(messages, list) else [str(messages)]
+        flat[prefix or "_schema"] = _messages(messages)
     return flat
+
+
+def _messages(value) -> list:
+    """A field's messages in the client's language (marshmallow's are English as it raises them)."""
+    return [translate(m) if isinstance(m, str) else m for m in value] if isinstance(value, list) else [translate(value)]
 
 
 def _validation_errors(exc: HTTPException) -> dict | None:
@@ -182,11 +188,13 @@ def handle_http_exception(exc: HTTPException):
         headers = {}
     headers.pop("Content-Type", None)
     errors = _validation_errors(exc)
-    detail = exc.description if status != 422 else "The request body or parameters are invalid."
+    detail = exc.description if status != 422 else _("The request body or parameters are invalid.")
+    if detail == type(exc).description:  # werkzeug's own English sentence: the registry's, translated
+        detail = _(kind.description)
     if status == 400 and errors:
-        detail = "The request body is not valid JSON."
+        detail = _("The request body is not valid JSON.")
     if status == 429:
-        detail = "Too many requests; try again later."
+        detail = _("Too many requests; try again later.")
     return problem(kind, detail, status=status, errors=errors if status == 422 else None,
                    headers=headers)
 
@@ -199,7 +207,7 @@ def handle_unexpected(exc: Exception):
         return problem(Problem.SERVICE_UNAVAILABLE, _("The database is unavailable; nothing was saved."),
                        request_id=g.get("request_id"))
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
-    return problem(Problem.INTERNAL_ERROR, "Something went wrong on our side; it has been logged.",
+    return problem(Problem.INTERNAL_ERROR, _("Something went wrong on our side; it has been logged."),
                    request_id=g.get("request_id"))
 
 

@@ -7,13 +7,26 @@ compiled at install. Rule ids, codes and slugs are never translated.
 """
 
 from flask import has_request_context, request, session
-from flask_babel import Babel, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext, refresh
+
+__all__ = ["LANGUAGES", "N_", "_", "_l", "n_", "force_locale", "in_language", "init_app", "select_locale"]
 
 LANGUAGES = ("en", "zh")  # the first is the default
 
 _ = gettext
 _l = lazy_gettext
 n_ = ngettext  # n_(singular, plural, num, **values): '1 pack' / '2 packs'
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it (it is translated where it is shown)."""
+    return message
+
+
+def in_language(en: str, *, zh: str | None) -> str:
+    """A name the data holds in both languages, in the client's (English when there is no Chinese)."""
+    locale = get_locale()  # Babel's choice for this request, or a forced one; None outside an app
+    return zh if zh and locale is not None and locale.language == "zh" else en
 
 
 def select_locale() -> str:
@@ -30,6 +43,9 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_translations_dir()))
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel keeps the locale it chose on the application context; a request inside an
+    # outer one (a CLI command, a test) would answer in the language of the first: choose again.
+    app.before_request(refresh)
 
 
 def _translations_dir():

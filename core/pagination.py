@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.admission import is_storable
 from core.errors import ValidationFailed
+from core.i18n import _
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -27,7 +28,7 @@ def _encode(values) -> str:
 
 
 def _invalid_cursor() -> ValidationFailed:
-    return ValidationFailed("The cursor is not valid.", errors={"cursor": ["Invalid cursor."]})
+    return ValidationFailed(_("The cursor is not valid."), errors={"cursor": [_("Invalid cursor.")]})
 
 
 def _python_type(key) -> type:
@@ -101,5 +102,13 @@ def paginate(session: Session, stmt, *, keys, limit: int | None, cursor: str | N
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = _encode([getattr(last, k.key) for k in keys])
+        next_cursor = _encode([_key_value(last, k) for k in keys])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _key_value(row, key):
+    """A key's value in a result row: an attribute of the row (a column, or an expression selected
+    under a label beside an entity, such as a search rank), else of the row's entity."""
+    if hasattr(row, key.key):
+        return getattr(row, key.key)
+    return getattr(row[0], key.key)

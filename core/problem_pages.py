@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from core.errors import NotFound
 from core.identity.access import public
 from core.problems import Problem
+from core.i18n import _
 
 # A plain Flask blueprint, not flask-smorest's: these are pages, not the JSON API, and stay
 # out of the OpenAPI document.
@@ -60,5 +61,5 @@ def page(slug):
     try:
         problem = Problem(slug)
     except ValueError:
-        raise NotFound("There is no problem type by that name; /problems lists them all.") from None
+        raise NotFound(_("There is no problem type by that name; /problems lists them all.")) from None
     return render_template_string(_PAGE, problem=problem, description=_described(problem.description))

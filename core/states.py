@@ -4,6 +4,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition
+from core.i18n import _
 
 # Every machine declared, by name, in declaration order: the reference docs are drawn from it.
 MACHINES: dict[str, "StateMachine"] = {}
@@ -52,8 +53,9 @@ class StateMachine:
     def check(self, current: str, target: str) -> None:
         if not self.allowed(current, target):
             raise InvalidTransition(
-                f"{self.article.capitalize()} {self.name} that is {self.label(current)} "
-                f"cannot become {self.label(target)}.",
+                _("%(record)s that is %(current)s cannot become %(target)s.",
+                  record=f"{self.article.capitalize()} {self.name}", current=self.label(current),
+                  target=self.label(target)),
                 current_status=current, target_status=target)
 
     def sources(self, target: str) -> set[str]:
@@ -76,6 +78,7 @@ class StateMachine:
         )
         if result.rowcount != 1:
             session.refresh(row)
-            raise InvalidTransition(f"The {self.name} changed meanwhile; it is now {self.label(row.status)}.",
+            raise InvalidTransition(_("The %(record)s changed meanwhile; it is now %(current)s.",
+                                      record=self.name, current=self.label(row.status)),
                                     current_status=row.status, target_status=target)
         session.refresh(row)

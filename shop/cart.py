@@ -11,6 +11,7 @@ from core.errors import NotFound
 from core.identity.models import User
 from shop import catalog
 from shop.models import CartLine, Product
+from core.i18n import _
 
 
 def lines(*, session: Session, user: User, policy: str) -> list[dict]:
@@ -51,7 +52,7 @@ def put(*, session: Session, user: User, product_id: str, quantity: int,
         prescription_id: str | None = None) -> None:
     product = catalog.get(session=session, product_id=product_id)
     if session.get(Drug, product.drug_id) is None:
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     line = session.get(CartLine, (user.id, product_id))
     if line is None:
         session.add(CartLine(user_id=user.id, product_id=product_id, quantity=quantity,
@@ -64,6 +65,6 @@ def put(*, session: Session, user: User, product_id: str, quantity: int,
 def remove(*, session: Session, user: User, product_id: str) -> None:
     line = session.get(CartLine, (user.id, product_id))
     if line is None:
-        raise NotFound("This product is not in your cart.")
+        raise NotFound(_("This product is not in your cart."))
     session.delete(line)
     session.flush()

@@ -2,18 +2,19 @@
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from consult import online_sale
+from consult import drugs, online_sale
 from consult.packs import Pack
 from consult.models import Drug
-from core import audit
+from core import audit, search_text
 from core.db import add_unique, utcnow
 from core.errors import NotFound, ValidationFailed
 from core.pagination import Page, paginate
-from shop.models import InventoryLot, Product
+from shop.models import InventoryLot, Product, product_search_key
 from shop.events import ShopEvent
+from core.i18n import _
 
 # 处方药与非处方药分类管理办法（试行） 第十二条: the notice every Rx product must carry.
 RX_NOTICE_CN = "处方药须凭处方在药师指导下购买和使用"
@@ -51,7 +52,7 @@ def describe(*, session: Session, products: list[Product], policy: str) -> list[
         drug = drug_of(session=session, product=p)
         rx = needs_prescription(drug)
         described.append({
-            "id": p.id, "sku": p.sku, "name": p.name, "drug": drug, "pack_size": p.pack_size,
+            "id": p.id, "sku": p.sku, "name": p.name, "name_zh": p.name_zh, "drug": drug, "pack_size": p.pack_size,
             "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
             "available_quantity": stock[p.id], "needs_prescription": rx, "rx_class": drug.rx_class,
             "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
@@ -62,35 +63,63 @@ def describe(*, session: Session, products: list[Product], policy: str) -> list[
 
 def search(*, session: Session, q: str | None = None, rx_class: str | None = None,
            include_inactive: bool = False, limit: int | None = None, cursor: str | None = None) -> Page:
-    """Match product name, generic name or ATC code prefix, case-insensitively."""
-    stmt = matching(session=session, q=q, rx_class=rx_class, include_inactive=include_inactive)
-    return paginate(session, stmt, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
+    """Products by any spelling of their names or their drug's: Chinese, pinyin in full or by
+    initials, English, brand, synonym, ATC code prefix; best match first (exact, prefix, inside
+    a name, synonym only), then by name."""
+    stmt, keys = matching(session=session, q=q, rx_class=rx_class, include_inactive=include_inactive)
+    if keys[0] is Product.name:
+        return paginate(session, stmt, keys=keys, limit=limit, cursor=cursor)
+    page = paginate(session, stmt, keys=keys, limit=limit, cursor=cursor, scalars=False)
+    return Page(items=[row[0] for row in page.items], next_cursor=page.next_cursor)
 
 
 def matching(*, session: Session, q: str | None, rx_class: str | None = None, include_inactive: bool = False):
-    """The products a search finds, as a statement to page through.
+    """The products a search finds, as a statement and the keys to page it by.
 
-    The drugs that match come first from the small formulary table, so the products query
-    is `name ILIKE '%term%' OR drug_id IN (...)`: a trigram index and the drug_id index
-    answer it on PostgreSQL (a BitmapOr), or a walk of (name, id) when matches are many.
+    The drugs that match are found (and ranked) first in the small formulary table, so the
+    products query is `search_key LIKE '%term%' OR drug_id IN (...)`: the trigram index on the
+    folded key and the drug_id index answer it on PostgreSQL (a BitmapOr). Words apart
+    ("布洛芬 400") must each be found, in the product's names or its drug's (a BitmapAnd of those
+    ORs); the whole term ranks. With a term the statement selects each product with its rank,
+    and pages by (rank, name, id).
     """
     stmt = select(Product)
     if not include_inactive:
         stmt = stmt.where(Product.active.is_(True))
-    if q:
-        term = q.strip().lower()
-        drug_ids = list(session.scalars(select(Drug.id).where(or_(
-            func.lower(Drug.generic_name).contains(term, autoescape=True),
-            func.lower(Drug.atc_code).startswith(term, autoescape=True)))))
-        stmt = stmt.where(or_(Product.name.ilike(f"%{_escape_like(term)}%", escape="\\"),
-                              Product.drug_id.in_(drug_ids)))
     if rx_class:
         stmt = stmt.where(Product.drug_id.in_(select(Drug.id).where(Drug.rx_class == rx_class)))
-    return stmt
+    term = search_text.fold(q or "")
+    if not term:
+        return stmt, (Product.name, Product.id)
+    found = drugs.ranks(session=session, term=term, rx_class=rx_class)
+    by_rank: dict[int, list[str]] = {}
+    for drug_id, rank in found.items():
+        by_rank.setdefault(rank, []).append(drug_id)
+    key = Product.search_key
+    own = {search_text.EXACT: key.like(search_text.like_pattern(f"|{term}|"), escape="\\"),
+           search_text.PREFIX: key.like(search_text.like_pattern(f"|{term}"), escape="\\"),
+           search_text.CONTAINS: key.like(search_text.like_pattern(term), escape="\\")}
+    whens = []
+    for rank in (search_text.EXACT, search_text.PREFIX, search_text.CONTAINS):
+        via_drug = [Product.drug_id.in_(by_rank[rank])] if by_rank.get(rank) else []
+        whens.append((or_(own[rank], *via_drug), rank))
+    rank = case(*whens, else_=search_text.SYNONYM).label("search_rank")
+    words = list(dict.fromkeys(term.split(" ")))[:MAX_SEARCH_WORDS]
+    if len(words) == 1:
+        found_by = _found_by(key, term, found)
+    else:
+        found_by = and_(*(_found_by(key, word, drugs.ranks(session=session, term=word, rx_class=rx_class))
+                          for word in words))
+    return stmt.add_columns(rank).where(found_by), (rank, Product.name, Product.id)
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+MAX_SEARCH_WORDS = 5  # one formulary query a word: a long query reads its first five
+
+
+def _found_by(key, term: str, drugs_found: dict[str, int]):
+    """A product holds the term in its own names, or its drug is among those the term found."""
+    via_drug = [Product.drug_id.in_(list(drugs_found))] if drugs_found else []
+    return or_(key.like(search_text.like_pattern(term), escape="\\"), *via_drug)
 
 
 def pack_of(*, session: Session, product_id: str) -> Pack | None:
@@ -104,18 +133,18 @@ def pack_of(*, session: Session, product_id: str) -> Pack | None:
 def get(*, session: Session, product_id: str, include_inactive: bool = False) -> Product:
     product = session.get(Product, product_id)
     if product is None or (not product.active and not include_inactive):
-        raise NotFound("No such product.")
+        raise NotFound(_("No such product."))
     return product
 
 
 def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str, pack_size: int,
-           price: dict, active: bool = True) -> Product:
+           price: dict, active: bool = True, name_zh: str | None = None) -> Product:
     drug = session.get(Drug, drug_id)
     if drug is None or not drug.active:
-        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
-    product = Product(sku=sku, name=name, drug_id=drug_id, pack_size=pack_size,
+        raise ValidationFailed(_("Unknown drug."), errors={"drug_id": [_("Not in the formulary.")]})
+    product = Product(sku=sku, name=name, name_zh=name_zh, drug_id=drug_id, pack_size=pack_size,
                       price_amount=price["amount"], currency=price["currency"], active=active)
-    add_unique(session, product, conflict="A product with this SKU exists.")
+    add_unique(session, product, conflict=_("A product with this SKU exists."))
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_CREATED, subject_type="product",
                  subject_id=product.id, detail={"sku": sku})
     return product
@@ -124,14 +153,15 @@ def create(*, session: Session, actor_id: str, sku: str, name: str, drug_id: str
 def update(*, session: Session, actor_id: str, product_id: str, changes: dict) -> Product:
     product = get(session=session, product_id=product_id, include_inactive=True)
     if "drug_id" in changes and session.get(Drug, changes["drug_id"]) is None:
-        raise ValidationFailed("Unknown drug.", errors={"drug_id": ["Not in the formulary."]})
+        raise ValidationFailed(_("Unknown drug."), errors={"drug_id": [_("Not in the formulary.")]})
     price = changes.pop("price", None)
     if price:
         changes["price_amount"], changes["currency"] = price["amount"], price["currency"]
     for key, value in changes.items():
         setattr(product, key, value)
+    product.search_key = product_search_key(product.name, product.name_zh)
     product.updated_at = utcnow()
-    add_unique(session, product, conflict="A product with this SKU exists.")
+    add_unique(session, product, conflict=_("A product with this SKU exists."))
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.PRODUCT_UPDATED, subject_type="product",
                  subject_id=product.id, detail={"fields": sorted(changes)})
     return product

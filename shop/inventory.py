@@ -16,6 +16,7 @@ from core.db import add_unique, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from shop.models import InventoryLot, LotAllocation, Order, OrderLine, Product
 from shop.events import ShopEvent
+from core.i18n import _
 
 
 class OutOfStock(DomainError):
@@ -31,13 +32,13 @@ class Allocation:
 def receive(*, session: Session, actor_id: str, product_id: str, lot_number: str,
             expiry_date: date, quantity: int) -> InventoryLot:
     if session.get(Product, product_id) is None:
-        raise ValidationFailed("Unknown product.", errors={"product_id": ["No such product."]})
+        raise ValidationFailed(_("Unknown product."), errors={"product_id": [_("No such product.")]})
     if expiry_date <= utcnow().date():
-        raise ValidationFailed("Expired stock cannot be received.",
-                               errors={"expiry_date": ["Must be in the future."]})
+        raise ValidationFailed(_("Expired stock cannot be received."),
+                               errors={"expiry_date": [_("Must be in the future.")]})
     lot = InventoryLot(product_id=product_id, lot_number=lot_number, expiry_date=expiry_date,
                        on_hand=quantity, reserved=0)
-    add_unique(session, lot, conflict="This lot number was already received for this product.")
+    add_unique(session, lot, conflict=_("This lot number was already received for this product."))
     audit.record(session=session, actor_id=actor_id, action=ShopEvent.LOT_RECEIVED, subject_type="lot",
                  subject_id=lot.id, detail={"quantity": quantity, "lot_number": lot_number})
     return lot
@@ -86,7 +87,7 @@ def reserve(*, session: Session, product_id: str, quantity: int, days_supply: in
                                       .where(InventoryLot.id == lot.id)) or 0
         if need == 0:
             return taken
-    raise OutOfStock("Not enough stock for this product.", product_id=product_id,
+    raise OutOfStock(_("Not enough stock for this product."), product_id=product_id,
                      requested=quantity, available=quantity - need)
 
 
@@ -109,7 +110,7 @@ def dispense(*, session: Session, allocation: LotAllocation) -> None:
                            .where(LotAllocation.id == allocation.id, LotAllocation.status == "reserved")
                            .values(status="dispensed").execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise Conflict("These packs were already dispensed or released.")
+        raise Conflict(_("These packs were already dispensed or released."))
     session.execute(update(InventoryLot).where(InventoryLot.id == allocation.lot_id,
                                                InventoryLot.recalled.is_(False))
                     .values(on_hand=InventoryLot.on_hand - allocation.quantity,
@@ -122,7 +123,7 @@ def recall(*, session: Session, actor_id: str, lot_id: str, reason: str | None) 
     or having received it; flagging those orders is shop.orders'."""
     lot = session.get(InventoryLot, lot_id)
     if lot is None:
-        raise NotFound("No such lot.")
+        raise NotFound(_("No such lot."))
     if not lot.recalled:
         lot.recalled, lot.recalled_at, lot.recall_reason = True, utcnow(), reason
     holders = holders_of(session=session, lot_id=lot.id)

@@ -7,8 +7,19 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.models import Drug
+from core import search_text
 from core.db import Base, new_id, utcnow
 from core.encryption.columns import EncryptedJSON
+
+
+def _search_key(context) -> str:
+    """At insert, from the row's names (bulk inserts too); catalog.update writes it again."""
+    row = context.get_current_parameters()
+    return product_search_key(row.get("name"), row.get("name_zh"))
+
+
+def product_search_key(name: str | None, name_zh: str | None) -> str:
+    return search_text.key([name, name_zh])
 
 
 class Product(Base):
@@ -20,14 +31,18 @@ class Product(Base):
                       Index("ix_products_drug_id", "drug_id"),
                       # Keyset pages of the catalog walk (name, id) in order.
                       Index("ix_products_name_id", "name", "id"),
-                      # Search by any part of the name: a trigram index on PostgreSQL (pg_trgm)
-                      # serves ILIKE '%term%'; elsewhere it is a plain index on name.
-                      Index("ix_products_name_trgm", "name", postgresql_using="gin",
-                            postgresql_ops={"name": "gin_trgm_ops"}))
+                      # Search by any part of any spelling of a name (Chinese, pinyin, English): a
+                      # trigram index on PostgreSQL (pg_trgm) serves LIKE '%term%' on the folded key;
+                      # elsewhere it is a plain index.
+                      Index("ix_products_search_key_trgm", "search_key", postgresql_using="gin",
+                            postgresql_ops={"search_key": "gin_trgm_ops"}))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("prd"))
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))  # the pack's Chinese name, 商品名 + 通用名
+    # The names folded for search (core.search_text.key), written whenever a name is.
+    search_key: Mapped[str] = mapped_column(Text, default=_search_key)
     drug_id: Mapped[str] = mapped_column(ForeignKey("drugs.id"))
     pack_size: Mapped[int]
     price_amount: Mapped[int]

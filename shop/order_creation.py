@@ -22,6 +22,7 @@ from core.identity.models import User
 from shop import catalog, inventory
 from shop.models import CartLine, LotAllocation, Order, OrderLine, Product
 from shop.events import ShopEvent
+from core.i18n import _
 
 CONSULTATION_URL = "/api/v1/consultations"
 
@@ -35,7 +36,7 @@ def request_fingerprint(body: dict) -> str:
 def existing_order(*, session: Session, user: User, key: str, fingerprint: str) -> Order | None:
     order = session.scalar(select(Order).where(Order.user_id == user.id, Order.idempotency_key == key))
     if order is not None and order.request_hash != fingerprint:
-        raise Conflict("This Idempotency-Key was used with a different request.")
+        raise Conflict(_("This Idempotency-Key was used with a different request."))
     return order
 
 
@@ -59,9 +60,9 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
         for c in session.scalars(select(CartLine).where(CartLine.user_id == user.id)
                                  .order_by(CartLine.updated_at, CartLine.product_id))]
     if not wanted:
-        raise ValidationFailed("Nothing to order: the cart is empty.", errors={"items": ["No items."]})
+        raise ValidationFailed(_("Nothing to order: the cart is empty."), errors={"items": [_("No items.")]})
     if len({w["product_id"] for w in wanted}) != len(wanted):
-        raise ValidationFailed("A product appears twice.", errors={"items": ["Each product once."]})
+        raise ValidationFailed(_("A product appears twice."), errors={"items": [_("Each product once.")]})
 
     order = Order(user_id=user.id, patient_id=patient.id, status="pending_payment",
                   idempotency_key=idempotency_key, request_hash=fingerprint, currency="",
@@ -82,7 +83,7 @@ def create(*, session: Session, user: User, idempotency_key: str, body: dict,
         currencies.add(product.currency)
         total += line.line_total
     if len(currencies) != 1:
-        raise ValidationFailed("All items must be priced in one currency.", errors={"items": ["Mixed currencies."]})
+        raise ValidationFailed(_("All items must be priced in one currency."), errors={"items": [_("Mixed currencies.")]})
     order.currency, order.total_amount = currencies.pop(), total
     if from_cart:
         for cart_line in session.scalars(select(CartLine).where(CartLine.user_id == user.id)):
@@ -119,7 +120,7 @@ def _order_line(session: Session, order: Order, patient, position: int, wanted: 
             raise dispensing.PrescriptionRequired(
                 f"{product.name} is a prescription medicine.",
                 errors={f"items.{position}.prescription_id": [
-                    "An approved, unexpired prescription of yours covering this quantity is required."]},
+                    _("An approved, unexpired prescription of yours covering this quantity is required.")]},
                 **loop_back()) from None
         except dispensing.PrescriptionExhausted as exc:
             left = exc.extra["units_remaining"]

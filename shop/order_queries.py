@@ -11,6 +11,7 @@ from core.pagination import Page, paginate
 from shop import payments
 from shop.events import ShopEvent
 from shop.models import InventoryLot, LotAllocation, Order, OrderLine
+from core.i18n import _
 
 
 def get(*, session: Session, user: User, order_id: str) -> Order:
@@ -21,9 +22,9 @@ def get(*, session: Session, user: User, order_id: str) -> Order:
         audit.record_read(session=session, reader=user, action=ShopEvent.ORDER_READ, subject_type="order",
                           subject_id=order.id, patient_id=order.patient_id, refused=refused)
     if order is None or (user.role == "patient" and order.user_id != user.id):
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     if user.role == "doctor":
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
@@ -43,7 +44,7 @@ def list_for(*, session: Session, user: User, status: str | None, limit: int | N
     if user.role == "patient":
         stmt = stmt.where(Order.user_id == user.id)
     elif user.role not in ("pharmacist", "admin"):
-        raise Forbidden("Orders are for patients, pharmacists and admins.")
+        raise Forbidden(_("Orders are for patients, pharmacists and admins."))
     if status:
         stmt = stmt.where(Order.status == status)
     page = paginate(session, stmt, keys=(Order.created_at, Order.id), limit=limit, cursor=cursor,

@@ -24,6 +24,7 @@ from shop import inventory, order_creation, order_queries, payments
 from shop.models import LotAllocation, Order, OrderLine, PaymentStep, Refund
 from shop.stripe_gateway import Intent
 from shop.events import ShopEvent
+from core.i18n import _
 
 LIFECYCLE = StateMachine("order", {
     "pending_payment": {"paid", "cancelled", "expired"},
@@ -48,7 +49,7 @@ def lock(*, session: Session, order_id: str) -> Order | None:
 def locked(*, session: Session, order_id: str) -> Order:
     order = lock(session=session, order_id=order_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
@@ -283,7 +284,7 @@ def refund(*, session: Session, admin: User, order_id: str, amount: int | None, 
     LIFECYCLE.check(order.status, "refunded")
     if order.payment_status == "authorized":
         if amount not in (None, order.total_amount):
-            raise Conflict("Nothing is captured yet: only the whole authorization can be released.")
+            raise Conflict(_("Nothing is captured yet: only the whole authorization can be released."))
         order = _cancel_authorization(session, order, doing="cancelling the authorization")
         _close(session, order, "refunded", actor_id=admin.id)
         amount = order.total_amount

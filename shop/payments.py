@@ -17,6 +17,7 @@ from shop.models import Order, PaymentStep, WebhookEvent
 from shop.stripe_gateway import (
     PaymentDeclined, PaymentProviderError, PaymentStateError, StripeGateway, WebhookSignatureError,
 )
+from core.i18n import _
 
 log = logging.getLogger("rxloop.payments")
 
@@ -121,7 +122,7 @@ def verify_webhook(*, payload: bytes, signature: str | None) -> dict:
     try:
         return gateway().construct_event(payload, signature or "")
     except WebhookSignatureError:
-        raise BadWebhook("The webhook signature is missing, wrong or stale.") from None
+        raise BadWebhook(_("The webhook signature is missing, wrong or stale.")) from None
 
 
 def first_delivery(*, session: Session, event: dict) -> WebhookEvent | None:
@@ -142,6 +143,6 @@ def refundable(order: Order, amount: int | None) -> int:
     left = order.amount_captured - order.amount_refunded
     amount = left if amount is None else amount
     if amount <= 0 or amount > left:
-        raise ValidationFailed(f"At most {left} can be refunded.",
-                               errors={"amount": [f"Must be between 1 and {left}."]})
+        raise ValidationFailed(_("At most %(left)s can be refunded.", left=left),
+                               errors={"amount": [_("Must be between 1 and %(left)s.", left=left)]})
     return amount

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from consult.schemas import DrugQuerySchema, DrugSchema, OnlineSaleSchema, StatusQuerySchema
+from core.i18n import _l
 from core.schemas import INT32_MAX, MoneySchema, StrictBoolean, StrictInteger
 
 
@@ -15,6 +16,7 @@ class ProductSchema(Schema):
     id = fields.String(required=True)
     sku = fields.String(required=True)
     name = fields.String(required=True)
+    name_zh = fields.String(allow_none=True, metadata={"description": "The pack's Chinese name (商品名, 通用名)."})
     drug = fields.Nested(DrugSchema, required=True)
     pack_size = StrictInteger(required=True)
     price = fields.Nested(MoneySchema, required=True)
@@ -33,6 +35,7 @@ class ProductQuerySchema(DrugQuerySchema):
 class ProductInSchema(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_zh = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
     drug_id = fields.String(required=True, validate=validate.Length(min=1, max=80))
     pack_size = StrictInteger(required=True, validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema, required=True)
@@ -42,6 +45,7 @@ class ProductInSchema(Schema):
 class ProductPatchSchema(Schema):
     sku = fields.String(validate=validate.Length(min=1, max=64))
     name = fields.String(validate=validate.Length(min=1, max=200))
+    name_zh = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
     drug_id = fields.String(validate=validate.Length(min=1, max=80))
     pack_size = StrictInteger(validate=validate.Range(min=1, max=10000))
     price = fields.Nested(MoneyInSchema)
@@ -114,7 +118,7 @@ class AddressSchema(Schema):
     city = fields.String(required=True, validate=validate.Length(min=1, max=100))
     region = fields.String(validate=validate.Length(max=100))
     postal_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2."))
+    country = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{2}$", error=_l("ISO 3166-1 alpha-2.")))
     phone = fields.String(validate=validate.Length(max=32))
 
 

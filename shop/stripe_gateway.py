@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import stripe
 
+from core.i18n import _
+
 # Stripe's default (300 s): an older delivery is refused as a replay. Stripe does not bound the other
 # side, so a timestamp this far in the future is refused too (a forged or held-back delivery).
 WEBHOOK_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
@@ -84,7 +86,7 @@ def _provider(doing: str):
         yield
     except stripe.CardError as exc:
         error = exc.json_body.get("error", {}) if isinstance(exc.json_body, dict) else {}
-        raise PaymentDeclined(exc.user_message or "The card was declined.", code=exc.code,
+        raise PaymentDeclined(exc.user_message or _("The card was declined."), code=exc.code,
                               decline_code=error.get("decline_code")) from exc
     except (stripe.AuthenticationError, stripe.PermissionError) as exc:
         raise PaymentProviderError(f"Stripe refused rxloop's API key while {doing} (check STRIPE_SECRET_KEY)",

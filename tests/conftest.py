@@ -15,6 +15,7 @@ from core.config import database_url as normalise_url
 from core.db import unit_of_work
 from core.ratelimit import limiter
 from tests.support import documented_problems
+from tests.support.catalogues import compile_stale
 from tests.support.api import ApiClient
 from tests.support.webhooks import WEBHOOK_SECRET
 from tests.factories.consult import ensure_formulary
@@ -66,6 +67,7 @@ def database_url(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def app(database_url):
+    compile_stale()  # the zh catalogue, as `make install` compiles it
     app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
     app.extensions["rxloop.tests.undocumented_problems"] = documented_problems.install(app)
     with app.app_context():

@@ -86,6 +86,8 @@ class FormularyDrug:
 
     id: str
     generic_name: str
+    generic_name_zh: str  # 通用名, as the NMPA approves it, without the dosage form
+    brand_names_zh: tuple[str, ...]  # 商品名 under which it is sold in China
     ingredients: tuple[str, ...]
     amounts: tuple[Decimal, ...]  # mg of each ingredient in one unit (tablet, capsule, mL, puff)
     synonyms: tuple[str, ...]
@@ -124,7 +126,7 @@ class FormularyDrug:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.generic_name, *self.synonyms)
+        return (self.generic_name, self.generic_name_zh, *self.brand_names_zh, *self.synonyms)
 
     def source(self, fact: str) -> str:
         sources = dict(self.sources)

@@ -7,6 +7,7 @@ from flask import g, request
 from core.db import current_session
 from core.errors import Forbidden, Unauthenticated
 from core.identity.accounts import resolve_token
+from core.i18n import _
 
 ACCESS_ATTRIBUTE = "_rxloop_access"
 BEARER = [{"bearerAuth": []}]
@@ -46,12 +47,12 @@ def requires(*roles: str):
             token = bearer_token()
             user = resolve_token(session=current_session(), token=token) if token else None
             if user is None:
-                raise Unauthenticated("A valid bearer token is required.",
+                raise Unauthenticated(_("A valid bearer token is required."),
                                       headers={"WWW-Authenticate": 'Bearer realm="rxloop"'})
             g.user, g.user_id = user, user.id
             g.token = token
             if roles and user.role not in roles:
-                raise Forbidden("Your role may not do this.")
+                raise Forbidden(_("Your role may not do this."))
             return func(*args, **kwargs)
 
         return _mark(guarded, roles or ("any-user",), secured=True)

@@ -14,15 +14,15 @@ from core import audit
 from core.db import add_unique, keep_on_rollback, utcnow
 from core.encryption.keys import current_ring
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
-from core.i18n import _
+from core.i18n import _, _l
 from core.identity import second_factor
 from core.identity.models import ROLES, AccessToken, LoginThrottle, User
 from core.identity.passwords import burn_verification_time, hash_password, password_refusals, verify_password
 from core.identity.events import IdentityEvent
 from core.problems import Problem
 
-EMAIL_TAKEN = "An account with this email already exists."
-LOGIN_REFUSED = "The email or password is incorrect, or the account is temporarily locked."
+EMAIL_TAKEN = _l("An account with this email already exists.")
+LOGIN_REFUSED = _l("The email or password is incorrect, or the account is temporarily locked.")
 
 
 def normalise_email(email: str) -> str:
@@ -33,16 +33,17 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
            license_number: str | None = None, specialty: str | None = None,
            actor_id: str | None = None) -> User:
     if role not in ROLES:
-        raise ValidationFailed("Unknown role.", errors={"role": [f"Must be one of {', '.join(ROLES)}."]})
+        raise ValidationFailed(_("Unknown role."), errors={"role": [_("Must be one of %(roles)s.", roles=", ".join(ROLES))]})
     refusals = password_refusals(password, email=email)
     if refusals:
         raise ValidationFailed(_("This password may not be used."), errors={"password": refusals})
     if role in ("doctor", "pharmacist") and not license_number:
-        raise ValidationFailed("A license number is required.", errors={
-            "license_number": [f"A {role} must have a license number."]})
+        raise ValidationFailed(_("A license number is required."), errors={
+            "license_number": [_("A doctor must have a license number.") if role == "doctor"
+                               else _("A pharmacist must have a license number.")]})
     if role == "doctor" and not specialty:
-        raise ValidationFailed("A specialty is required.", errors={
-            "specialty": ["A doctor must have a specialty."]})
+        raise ValidationFailed(_("A specialty is required."), errors={
+            "specialty": [_("A doctor must have a specialty.")]})
     user = User(email=normalise_email(email), password_hash=hash_password(password), role=role,
                 full_name=full_name, license_number=license_number,
                 specialty=specialty if role == "doctor" else None)
@@ -51,8 +52,8 @@ def create(*, session: Session, email: str, password: str, role: str, full_name:
     # The unique digest holds under one key; during a key rotation an account whose digest is
     # still under the older key is found by the lookup first.
     if find_by_email(session=session, email=user.email) is not None:
-        raise Conflict(EMAIL_TAKEN)
-    add_unique(session, user, conflict=EMAIL_TAKEN)
+        raise Conflict(str(EMAIL_TAKEN))
+    add_unique(session, user, conflict=str(EMAIL_TAKEN))
     audit.record(session=session, actor_id=actor_id or user.id, action=IdentityEvent.USER_CREATED,
                  subject_type="user", subject_id=user.id, detail={"role": role})
     return user
@@ -74,19 +75,19 @@ def authenticate(*, session: Session, email: str, password: str, otp: str | None
     user = find_by_email(session=session, email=email)
     if user is None or not user.is_active:
         burn_verification_time(password)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     throttle = session.get(LoginThrottle, (user.id, client))
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         burn_verification_time(password)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     if not verify_password(user.password_hash, password):
         _count_login_failure(session, user, client)
-        raise Unauthenticated(LOGIN_REFUSED)
+        raise Unauthenticated(str(LOGIN_REFUSED))
     if user.totp_confirmed:
         try:
             second_factor.accept_code(session=session, user=user, otp=otp)
         except second_factor.CodeRefused:
-            raise Unauthenticated(LOGIN_REFUSED) from None
+            raise Unauthenticated(str(LOGIN_REFUSED)) from None
     if throttle is not None:
         session.delete(throttle)
     return user

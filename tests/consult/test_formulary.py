@@ -226,13 +226,13 @@ def test_allergy_free_text_maps_to_groups_and_ingredients(formulary, substance, 
 
 def _minimal():
     """The smallest valid formulary: two drugs, one interaction, one allergy group."""
-    drug = {"id": "aaa-1mg-tab", "generic_name": "aaa", "strength": "1 mg", "strength_amount": 1,
+    drug = {"id": "aaa-1mg-tab", "generic_name": "aaa", "generic_name_zh": "甲药", "strength": "1 mg", "strength_amount": 1,
             "strength_unit": "mg", "form": "tablet", "route": "oral", "atc_code": "A01AA01", "rx_class": "rx",
             "us_schedule": None, "cn_special_class": None, "therapeutic_class": "alpha",
             "interaction_classes": ["klass"], "max_daily_dose_adult": {"amount": 4, "unit": "mg"},
             "pregnancy": "none", "allergy_groups": ["grp"],
             "sources": {"atc": "REF", "legal": "REF", "dose": "REF: detail", "pregnancy": "REF"}}
-    other = {**copy.deepcopy(drug), "id": "bbb-2mg-tab", "generic_name": "bbb", "atc_code": "B01AA02",
+    other = {**copy.deepcopy(drug), "id": "bbb-2mg-tab", "generic_name": "bbb", "generic_name_zh": "乙药", "atc_code": "B01AA02",
              "therapeutic_class": "beta", "interaction_classes": [], "allergy_groups": []}
     return {
         "references.yaml": {"version": "1", "references": {"REF": "A reference"}},

@@ -784,7 +784,7 @@ def test_a_penicillin_allergy_gives_exactly_one_blocking_da_for_amoxicillin():
 def small_formulary(directory):
     """Drugs in two allergy groups at once and a pair with two interaction rules: no shipped drug is either."""
     def drug(drug_id, atc, groups, classes=()):
-        return {"id": drug_id, "generic_name": drug_id.split("-")[0], "strength": "1 mg", "strength_amount": 1,
+        return {"id": drug_id, "generic_name": drug_id.split("-")[0], "generic_name_zh": "试验药" + drug_id[0], "strength": "1 mg", "strength_amount": 1,
                 "strength_unit": "mg", "form": "tablet", "route": "oral", "atc_code": atc, "rx_class": "rx",
                 "us_schedule": None, "cn_special_class": None, "therapeutic_class": drug_id.split("-")[0],
                 "interaction_classes": list(classes), "max_daily_dose_adult": {"amount": 10, "unit": "mg"},

@@ -12,11 +12,11 @@ ADDRESS = {"name": "Zhang San", "line1": "1 Jianguo Rd", "city": "Beijing", "pos
 
 
 def make_product(session, drug_id="paracetamol-500mg-tab", *, pack_size=20, price=1200, currency="cny",
-                 stock=100, expiry_days=365, name=None, active=True):
+                 stock=100, expiry_days=365, name=None, name_zh=None, active=True):
     ensure_formulary(session)
     n = next(_counter)
     product = Product(sku=f"SKU-{n}-{id(session) % 1000}", name=name or f"{drug_id} x{pack_size} #{n}",
-                      drug_id=drug_id, pack_size=pack_size, price_amount=price, currency=currency,
+                      name_zh=name_zh, drug_id=drug_id, pack_size=pack_size, price_amount=price, currency=currency,
                       active=active)
     session.add(product)
     session.flush()

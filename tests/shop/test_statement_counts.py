@@ -37,6 +37,7 @@ def lists(session, login_as):
 
 @pytest.mark.parametrize("role,path", [
     ("patient", "/api/v1/products"), ("patient", "/api/v1/products?q=paracet"),
+    ("patient", "/api/v1/products?q=对乙酰"), ("patient", "/api/v1/products?q=dyxa"), ("patient", "/api/v1/products?q=dyxa%20500"), ("doctor", "/api/v1/drugs?q=a"),
     ("patient", "/api/v1/drugs"), ("patient", "/api/v1/orders"),
     ("pharmacist", "/api/v1/orders"), ("patient", "/api/v1/prescriptions"),
     ("doctor", "/api/v1/prescriptions"), ("pharmacist", "/api/v1/prescriptions?status=approved"),
