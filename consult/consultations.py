@@ -69,6 +69,7 @@ def create(*, session: Session, user: User, chief_complaint: str, symptoms: list
         refusals = consultation_refusals(get_policy(policy_name), is_follow_up=is_follow_up,
                                          prior_diagnosis=prior_diagnosis)
     reasons += [{"code": "policy", "message": r.message, "rule": r.rule, "citation": r.citation} for r in refusals]
+    now = utcnow()
     consultation = Consultation(
         patient_id=patient.id, status="referred_offline" if reasons else "waiting",
         policy=policy_name, chief_complaint=chief_complaint, symptoms=symptoms,

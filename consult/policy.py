@@ -7,6 +7,7 @@ import calendar
 from datetime import date, datetime, timedelta
 from typing import Sequence
 
+from core.i18n import _, in_language
 from consult.rule_sets import (
     CN, CN_RULESET_VERSION, DEFAULT_POLICY, POLICIES, US, US_RULESET_VERSION, Policy, PolicyRefusal,
     ProhibitedCategory, Rule, TelemedicineException, Validity, cn_online_sale_prohibitions, get_policy,

@@ -23,10 +23,10 @@ ROUTES = ("oral", "sublingual", "inhalation", "topical", "transdermal", "rectal"
 STRENGTH_UNITS = ("mg", "g", "mcg", "mg/mL", "mcg/dose")
 ATC_CODE = re.compile(r"^[ABCDGHJLMNPRSV][0-9]{2}[A-Z]{2}[0-9]{2}$")  # WHO ATC level 5, e.g. J01CA04
 DRUG_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
-DRUG_FIELDS = ("id", "generic_name", "strength", "strength_amount", "strength_unit", "form", "route", "atc_code",
+DRUG_FIELDS = ("id", "generic_name", "generic_name_zh", "strength", "strength_amount", "strength_unit", "form", "route", "atc_code",
                "rx_class", "us_schedule", "cn_special_class", "therapeutic_class", "max_daily_dose_adult",
                "pregnancy", "allergy_groups", "sources")
-OPTIONAL_DRUG_FIELDS = ("ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
+OPTIONAL_DRUG_FIELDS = ("brand_names_zh", "ingredients", "amounts", "synonyms", "interaction_classes", "max_daily_dose_child",
                         "max_daily_dose_elderly", "min_age", "older_adults", "pregnancy_note", "teratogen",
                         "anticholinergic_burden", "adult_dose_from_years", "pregnancy_by_policy")
 REQUIRED_SOURCES = ("atc", "legal", "dose", "pregnancy")  # and "age" when there is a min_age
@@ -38,6 +38,8 @@ def _drug(check: RowCheck, row: dict) -> FormularyDrug:
     unknown = sorted(set(row) - set(DRUG_FIELDS) - set(OPTIONAL_DRUG_FIELDS))
     check.that(not unknown, f"unknown field(s) {', '.join(unknown)}")
     generic = check.text(row, "generic_name")
+    generic_zh = check.text(row, "generic_name_zh")
+    check.that(any("\u4e00" <= c <= "\u9fff" for c in generic_zh), "generic_name_zh must be written in Chinese (通用名)")
     rx_class, schedule, special = row["rx_class"], row["us_schedule"], row["cn_special_class"]
     check.that(rx_class in RX_CLASSES, f"unknown rx_class {rx_class!r} (one of {', '.join(RX_CLASSES)})")
     check.that(schedule is None or schedule in US_SCHEDULES, f"us_schedule {schedule!r} is not null or II–V")
@@ -114,7 +116,8 @@ def _drug(check: RowCheck, row: dict) -> FormularyDrug:
               if fact not in sources]
     check.that(not absent, f"no source for {', '.join(absent)}")
     return FormularyDrug(
-        id=row["id"], generic_name=generic, ingredients=ingredients, amounts=amounts,
+        id=row["id"], generic_name=generic, generic_name_zh=generic_zh,
+        brand_names_zh=check.strings(row, "brand_names_zh"), ingredients=ingredients, amounts=amounts,
         synonyms=check.strings(row, "synonyms"), strength=check.text(row, "strength"),
         strength_amount=strength_amount, strength_unit=unit,
         form=row["form"], route=row["route"], atc_code=atc, rx_class=rx_class, us_schedule=schedule,

@@ -1,7 +1,7 @@
 """chinese names and search keys: drugs' 通用名, 商品名 and synonyms, products' Chinese names, folded keys
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07 13:30:00
 
 Search reads one folded key per product (names in Chinese, pinyin and English, core.search_text),
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

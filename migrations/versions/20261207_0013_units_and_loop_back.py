@@ -2,7 +2,7 @@
 no consultation, prescription or order closed before it was created
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 00:00:00
 
 Touches only its own columns and constraints, so it stays independent of the revisions written alongside it.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
