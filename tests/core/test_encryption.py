@@ -21,8 +21,8 @@ from tests.support.phi import CANARY, CANARY_DATE, canary_rows
 # Every column holding names, contact details, birth dates, addresses or clinical facts.
 PHI_COLUMNS = {
     "users": ["email", "full_name", "totp_secret"],
-    "patients": ["birth_date", "phone", "allergies", "conditions", "current_medications",
-                 "pregnancy_due_date", "ancestry", "genotypes"],
+    "patients": ["family_name", "given_name", "birth_date", "phone", "allergies", "conditions",
+                 "current_medications", "pregnancy_due_date", "ancestry", "genotypes"],
     "consultations": ["chief_complaint", "symptoms", "prior_diagnosis", "prior_diagnosis_evidence",
                       "guardian", "diagnosis", "notes"],
     "consultation_messages": ["body"],
@@ -51,7 +51,7 @@ def key_ring(app):
 def test_every_phi_column_is_encrypted():
     assert {table: sorted(columns) for table, columns in encrypted_columns().items()} == \
         {table: sorted(columns) for table, columns in PHI_COLUMNS.items()}
-    assert sum(map(len, PHI_COLUMNS.values())) == 24
+    assert sum(map(len, PHI_COLUMNS.values())) == 26
 
 
 def test_the_raw_row_holds_no_plaintext_in_any_phi_column(app, session):

@@ -21,7 +21,8 @@ def canary_rows(session, tag: str = "") -> list:
                   full_name=f"Dr {mark}", license_number="DOC-1", specialty="gp")
     session.add_all([user, doctor])
     session.flush()
-    patient = Patient(user_id=user.id, birth_date=CANARY_DATE, sex="female", phone=f"+86 {mark}",
+    patient = Patient(user_id=user.id, family_name=f"{mark} Family", given_name=f"{mark} Given",
+                      birth_date=CANARY_DATE, sex="female", phone=f"+86 {mark}",
                       allergies=[mark], conditions=[mark], current_medications=[mark],
                       pregnancy_due_date=CANARY_DATE + timedelta(days=1), ancestry=[mark],
                       genotypes=[{"allele": mark, "result": "positive"}])
