@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, new_id, utcnow
+from core.encryption.columns import EncryptedJSON, EncryptedText
 
 KINDS = ("consultation_summary", "draft_prescription", "review_note", "refusal_explanation")
 OUTCOMES = ("accepted", "edited", "rejected")
@@ -30,10 +31,11 @@ class Suggestion(Base):
     model_version: Mapped[str] = mapped_column(String(40))
     # sha256 of the exact prompt (the provider's instructions and the inputs, as sent)
     prompt_hash: Mapped[str] = mapped_column(String(64))
-    inputs: Mapped[dict[str, Any]]
-    output: Mapped[dict[str, Any]]  # as the provider returned it, before the gate
-    kept: Mapped[dict[str, Any]]  # what the human is shown
-    dropped: Mapped[list[Any]] = mapped_column(default=list)  # [{what, reason, detail}]
+    # What the provider saw and said, and what the human changed, hold patient data: encrypted at rest.
+    inputs: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
+    output: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # as the provider returned it, before the gate
+    kept: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # what the human is shown
+    dropped: Mapped[list[Any]] = mapped_column(EncryptedJSON, default=list)  # [{what, reason, detail}]
     dropped_count: Mapped[int] = mapped_column(default=0)
     dropped_claims: Mapped[int] = mapped_column(default=0)  # of dropped_count: claims and items' reasons
     dropped_items: Mapped[int] = mapped_column(default=0)  # of dropped_count: drafted items
@@ -45,6 +47,6 @@ class Suggestion(Base):
     outcome: Mapped[str | None] = mapped_column(String(12))
     outcome_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     outcome_at: Mapped[datetime | None]
-    outcome_diff: Mapped[list[Any] | None]  # what the human changed: [{path, suggested, written}]
-    outcome_note: Mapped[str | None] = mapped_column(String(1000))
+    outcome_diff: Mapped[list[Any] | None] = mapped_column(EncryptedJSON)  # [{path, suggested, written}]
+    outcome_note: Mapped[str | None] = mapped_column(EncryptedText)
     prescription_id: Mapped[str | None] = mapped_column(ForeignKey("prescriptions.id"))

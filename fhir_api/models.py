@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, new_id, utcnow
+from core.encryption.columns import EncryptedText
 
 
 class ExportJob(Base):
@@ -33,4 +34,4 @@ class ExportFile(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("fhir_export_jobs.id"))
     resource_type: Mapped[str] = mapped_column(String(40))
     count: Mapped[int]
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText)  # NDJSON of patients' records: encrypted at rest

@@ -29,6 +29,8 @@ PHI_COLUMNS = {
     "prescriptions": ["diagnosis", "override_reason", "review_note"],
     "prescription_reviews": ["note"],
     "orders": ["shipping_address"],
+    "assistant_suggestions": ["inputs", "output", "kept", "dropped", "outcome_diff", "outcome_note"],
+    "fhir_export_files": ["content"],
 }
 
 
@@ -51,7 +53,7 @@ def key_ring(app):
 def test_every_phi_column_is_encrypted():
     assert {table: sorted(columns) for table, columns in encrypted_columns().items()} == \
         {table: sorted(columns) for table, columns in PHI_COLUMNS.items()}
-    assert sum(map(len, PHI_COLUMNS.values())) == 26
+    assert sum(map(len, PHI_COLUMNS.values())) == 33
 
 
 def test_the_raw_row_holds_no_plaintext_in_any_phi_column(app, session):

@@ -14,7 +14,7 @@ from shop.models import Order
 from tests.support.phi import canary_rows
 
 ROWS = 3  # canary row sets written under the old key
-VALUES_PER_SET = 26 + 2  # every PHI column once, and the doctor's email and name
+VALUES_PER_SET = 33 + 2  # every PHI column once, and the doctor's email and name
 ROWS_PER_SET = 8  # two users, a patient, consultation, message, prescription, review and order
 
 

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from consult.models import Consultation, ConsultationMessage, Patient, Prescription, PrescriptionReview
 from core.db import utcnow
 from core.identity.models import User
+from assistant.models import Suggestion
+from fhir_api.models import ExportFile, ExportJob
 from shop.models import Order
 
 CANARY = "CANARY-7f3a"
@@ -45,5 +47,17 @@ def canary_rows(session, tag: str = "") -> list:
                   expires_at=utcnow() + timedelta(minutes=30))
     session.add_all([order, PrescriptionReview(prescription_id=prescription.id, pharmacist_id=doctor.id,
                                                decision="approve", note=f"{mark} note")])
+    session.flush()
+    job = ExportJob(requested_by=doctor.id, status="completed", types=["Patient"], request_url="/fhir/R4/$export")
+    session.add(job)
+    session.flush()
+    session.add_all([
+        Suggestion(kind="consultation_summary", provider="rules", model="m", model_version="1", prompt_hash="0" * 64,
+                   inputs={"patient": mark}, output={"claims": [mark]}, kept={"claims": [mark]},
+                   dropped=[{"detail": mark}], subject_type="consultation", subject_id=consultation.id,
+                   patient_id=patient.id, requested_by=doctor.id, outcome="edited", outcome_by=doctor.id,
+                   outcome_at=utcnow(), outcome_diff=[{"written": mark}], outcome_note=f"{mark} note"),
+        ExportFile(job_id=job.id, resource_type="Patient", count=1, content=f'{{"name": "{mark}"}}'),
+    ])
     session.flush()
     return [user, doctor, patient, consultation, prescription, order]
