@@ -28,11 +28,11 @@ install: $(STAMP) $(MO_FILES)
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel -q compile -i $< -o $@
 
-# Extract every marked message of core, consult and shop and merge it into each catalogue;
+# Extract every marked message of core, consult, shop, web, assistant and fhir_api and merge it into each catalogue;
 # then translate the new (empty) entries: tests/core/test_translations.py fails until every one is.
 messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) --sort-by-file --no-wrap \
-	    -o core/translations/messages.pot core consult shop
+	    -o core/translations/messages.pot core consult shop web assistant fhir_api
 	$(BIN)/pybabel -q update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching \
 	    --ignore-obsolete --no-wrap
 	$(MAKE) install

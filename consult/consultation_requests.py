@@ -59,7 +59,8 @@ def ready(*, patient: Patient, policy_name: str, pack: packs.Pack, packs_wanted:
     missing = needs(patient=patient, policy_name=policy_name)
     return {
         "consultation_request": {
-            "chief_complaint": _("Prescription for %(name)s", name=pack.name), "symptoms": [], "is_follow_up": True,
+            # Data the client posts back as it is, not a message: the same in every language.
+            "chief_complaint": f"Prescription for {pack.name}", "symptoms": [], "is_follow_up": True,
             "requested_product_ids": [pack.product_id],
             "requested_products": [{"product_id": pack.product_id, "drug_id": pack.drug_id, "packs": packs_wanted}]},
         "consultation_request_missing": list(missing),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from consult.formulary import Formulary, FormularyDrug, plain
+from consult.policy import drug_name
 from consult.safety_facts import (
     ADULT_YEARS,
     BLOCKING,
@@ -24,6 +25,7 @@ from consult.safety_facts import (
     mg_text,
     units_per_day,
 )
+from core.i18n import _
 
 # What stands in for a limit that cannot be computed for this patient (see _limit_mg).
 WEIGHT, CHILD_WEIGHT, CHILD_UNVERIFIABLE = "weight", "child-weight", "child-unverifiable"
@@ -44,24 +46,26 @@ def _limit_mg(adult, child, elderly, months: int | None, weight_kg: Decimal | No
     years = None if months is None else months // 12
     if years is not None and years < ADULT_YEARS and not (adult_dose_from_years and years >= adult_dose_from_years):
         if child is None:
-            return (CHILD_UNVERIFIABLE, f"adult maximum {adult}")
+            return (CHILD_UNVERIFIABLE, _("adult maximum %(limit)s", limit=adult))
         if child.per_kg and weight_kg is None:
-            return (CHILD_WEIGHT, f"child maximum {child}")
-        weight = f" for {plain(weight_kg)} kg" if child.per_kg else ""
-        limits = [(child.mg_per_day(weight_kg), f"child maximum {child}{weight}")]
+            return (CHILD_WEIGHT, _("child maximum %(limit)s", limit=child))
+        what = (_("child maximum %(limit)s for %(kg)s kg", limit=child, kg=plain(weight_kg)) if child.per_kg
+                else _("child maximum %(limit)s", limit=child))
+        limits = [(child.mg_per_day(weight_kg), what)]
         if not (adult.per_kg and weight_kg is None):
-            limits.append((adult.mg_per_day(weight_kg), f"adult maximum {adult}"))
+            limits.append((adult.mg_per_day(weight_kg), _("adult maximum %(limit)s", limit=adult)))
         return min(limits, key=lambda limit: limit[0])
     if adult.per_kg and weight_kg is None:
-        return (WEIGHT, f"adult maximum {adult}")
-    limits = [(adult.mg_per_day(weight_kg), f"adult maximum {adult}")]
+        return (WEIGHT, _("adult maximum %(limit)s", limit=adult))
+    limits = [(adult.mg_per_day(weight_kg), _("adult maximum %(limit)s", limit=adult))]
     if elderly and years is not None and years >= elderly.from_age_years:
-        limits.append((elderly.mg_per_day(), f"maximum from {elderly.from_age_years} years {elderly}"))
+        limits.append((elderly.mg_per_day(), _("maximum from %(years)s years %(limit)s",
+                                               years=elderly.from_age_years, limit=elderly)))
     return min(limits, key=lambda limit: limit[0])
 
 
 def _amount(mg: Decimal, weekly: bool) -> str:
-    return f"{mg_text(mg * 7)} a week" if weekly else f"{mg_text(mg)} a day"
+    return _("%(amount)s a week", amount=mg_text(mg * 7)) if weekly else _("%(amount)s a day", amount=mg_text(mg))
 
 
 def _quantity(item: Item) -> str:
@@ -69,7 +73,9 @@ def _quantity(item: Item) -> str:
     if not item.pack_size:
         return str(item.quantity)
     packs = item.quantity // item.pack_size
-    return f"{packs} pack{'' if packs == 1 else 's'} ({item.quantity} units)"
+    if packs == 1:
+        return _("%(packs)s pack (%(units)s units)", packs=packs, units=item.quantity)
+    return _("%(packs)s packs (%(units)s units)", packs=packs, units=item.quantity)
 
 
 def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item, source: str) -> list[Finding]:
@@ -79,23 +85,24 @@ def _schedule_and_quantity(formulary: Formulary, drug: FormularyDrug, item: Item
     if limit is not None and limit.period == "week" and weekly_doses >= WEEKLY_DOSES_TOO_MANY:
         if as_decimal(item.frequency_per_day) >= 1:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it every day. "
-                                    "Daily dosing in error has caused fatal toxicity.",
+                                    _("%(drug)s is dosed once WEEKLY; this item gives it every day. "
+                                      "Daily dosing in error has caused fatal toxicity.", drug=drug_name(drug)),
                                     "HD.weekly-drug-dosed-daily", source))
         else:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name} is dosed once WEEKLY; this item gives it "
-                                    f"{plain(weekly_doses.quantize(Decimal('0.1')))} times a week (every other day "
-                                    "or twice weekly in error has caused fatal toxicity).",
+                                    _("%(drug)s is dosed once WEEKLY; this item gives it %(times)s times a week "
+                                      "(every other day or twice weekly in error has caused fatal toxicity).",
+                                      drug=drug_name(drug), times=plain(weekly_doses.quantize(Decimal("0.1")))),
                                     "HD.weekly-drug-dosed-too-often", source))
     units = units_per_day(drug, item)
     if units is not None and units > 0:
         needed = math.ceil(units * item.days_supply)
         if item.quantity > QUANTITY_TOLERANCE * needed:
             findings.append(Finding("EX", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a quantity of {_quantity(item)} is far beyond the "
-                                    f"{needed} the dose needs over {item.days_supply} days; correct the quantity "
-                                    "or the days supply.", "EX.quantity-beyond-days-supply",
+                                    _("%(drug)s: a quantity of %(quantity)s is far beyond the %(needed)s the dose "
+                                      "needs over %(days)s days; correct the quantity or the days supply.",
+                                      drug=drug_name(drug), quantity=_quantity(item), needed=needed,
+                                      days=item.days_supply), "EX.quantity-beyond-days-supply",
                                     f"drugs.yaml {formulary.version} #{drug.id}: strength {drug.strength}"))
     return findings
 
@@ -114,9 +121,10 @@ def dose_findings(formulary: Formulary, patient: PatientFacts, items: Sequence[I
         amounts = ingredient_mg_per_day(drug, item)
         if amounts is None:
             findings.append(Finding("HD", WARNING, (drug.id,),
-                                    f"{drug.generic_name}: a dose in '{item.dose_unit}' cannot be checked against "
-                                    f"the maximum for {drug.strength} {drug.form}; prescribe in mg or units of "
-                                    "the form.", "HD.unit-not-checkable", source))
+                                    _("%(drug)s: a dose in '%(unit)s' cannot be checked against the maximum for "
+                                      "%(strength)s %(form)s; prescribe in mg or units of the form.",
+                                      drug=drug_name(drug), unit=item.dose_unit, strength=drug.strength,
+                                      form=drug.form), "HD.unit-not-checkable", source))
             continue
         for ingredient, mg in amounts.items():
             totals[ingredient] = totals.get(ingredient, Decimal(0)) + mg
@@ -161,35 +169,36 @@ def _ingredient_dose(formulary, ingredient, drugs, total, from_profile, months, 
     kinds = {c[0]: c for c in reversed(candidates) if isinstance(c[0], str)}  # the first of each kind
     numeric = [c for c in candidates if not isinstance(c[0], str)]
     if WEIGHT in kinds:
-        _, what, _, source = kinds[WEIGHT]
+        _kind, what, _weekly, source = kinds[WEIGHT]
         findings.append(Finding("HD", WARNING, ids,
-                                f"{name}: the {what} depends on body weight, which is not "
-                                "recorded; record the weight to check the dose.", "HD.weight-needed", source))
+                                _("%(name)s: the %(what)s depends on body weight, which is not recorded; record "
+                                  "the weight to check the dose.", name=name, what=what), "HD.weight-needed", source))
     if CHILD_WEIGHT in kinds:
-        _, what, _, source = kinds[CHILD_WEIGHT]
+        _kind, what, _weekly, source = kinds[CHILD_WEIGHT]
         findings.append(Finding("HD", BLOCKING, ids,
-                                f"{name}: cannot verify the dose for a child: the {what} depends on body weight, "
-                                "which is not recorded, and the adult maximum does not apply to children. Record "
-                                "the weight.", "HD.child-weight-needed", source))
+                                _("%(name)s: cannot verify the dose for a child: the %(what)s depends on body "
+                                  "weight, which is not recorded, and the adult maximum does not apply to children. "
+                                  "Record the weight.", name=name, what=what), "HD.child-weight-needed", source))
     elif CHILD_UNVERIFIABLE in kinds and not numeric:
-        _, _, _, source = kinds[CHILD_UNVERIFIABLE]
+        *_unused, source = kinds[CHILD_UNVERIFIABLE]
         findings.append(Finding("HD", BLOCKING, ids,
-                                f"{name}: cannot verify the dose for a child: its sources give no child maximum "
-                                "for this age, and the adult maximum does not apply to children.",
+                                _("%(name)s: cannot verify the dose for a child: its sources give no child maximum "
+                                  "for this age, and the adult maximum does not apply to children.", name=name),
                                 "HD.child-dose-unverifiable", source))
     if numeric:
         limit, what, weekly, source = min(numeric, key=lambda c: c[0])
         if total > limit:
-            profile = (f", {_amount(from_profile, weekly)} of it from the active medication profile"
+            profile = (_(", %(amount)s of it from the active medication profile", amount=_amount(from_profile, weekly))
                        if from_profile else "")
             findings.append(Finding("HD", WARNING, ids,
-                                    f"{name}: {_amount(total, weekly)}{profile} is above the "
-                                    f"{what} ({_amount(limit, weekly)}).", "HD.above-maximum", source))
+                                    _("%(name)s: %(total)s%(profile)s is above the %(what)s (%(limit)s).",
+                                      name=name, total=_amount(total, weekly), profile=profile, what=what,
+                                      limit=_amount(limit, weekly)), "HD.above-maximum", source))
     return findings
 
 
 def _name(ingredient: str, drugs: Sequence[FormularyDrug]) -> str:
     """How a dose message names an ingredient: the drug's name when it is the drug's only ingredient."""
     if len(drugs) == 1 and drugs[0].ingredients == (ingredient,):
-        return drugs[0].generic_name
+        return drug_name(drugs[0])
     return ingredient

@@ -197,13 +197,15 @@ def genotype_findings(formulary: Formulary, patient: PatientFacts, new: list[Med
                                         source))
             elif result is None and ancestry & rule.ancestries:
                 findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name}: no {rule.allele} result on record and the patient's "
-                                        f"recorded ancestry is one where it is common ({rule.harm}). "
-                                        f"{rule.advice_untested}", "TN.genotype-needed", source))
+                                        _("%(drug)s: no %(allele)s result on record and the patient's recorded "
+                                          "ancestry is one where it is common (%(harm)s). %(advice)s",
+                                          drug=drug_name(drug), allele=rule.allele, harm=rule.harm,
+                                          advice=rule.advice_untested), "TN.genotype-needed", source))
             elif result is None and not ancestry and rule.screen == "ancestry-at-risk":
                 findings.append(Finding("TN", WARNING, (drug.id,),
-                                        f"{drug.generic_name}: the patient's ancestry is not recorded and there is no "
-                                        f"{rule.allele} result, so whether to test before starting cannot be decided "
-                                        f"({rule.harm} in carriers). Record the ancestry, or the result. "
-                                        f"{rule.advice_untested}", "TN.ancestry-unknown", source))
+                                        _("%(drug)s: the patient's ancestry is not recorded and there is no "
+                                          "%(allele)s result, so whether to test before starting cannot be decided "
+                                          "(%(harm)s in carriers). Record the ancestry, or the result. %(advice)s",
+                                          drug=drug_name(drug), allele=rule.allele, harm=rule.harm,
+                                          advice=rule.advice_untested), "TN.ancestry-unknown", source))
     return findings

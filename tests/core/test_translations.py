@@ -165,3 +165,16 @@ def test_fhir_answers_are_utf8_never_ascii_escaped(login_as):
     assert (outcome.status_code, outcome.mimetype) == (404, "application/fhir+json")
     assert outcome.json["issue"][0]["code"] == "not-found"
     assert "MedicationRequest 不存在。".encode() in outcome.data and b"\\u" not in outcome.data
+
+
+def test_a_dose_finding_names_the_drug_its_limit_and_its_amounts_in_chinese(session, login_as):
+    patient, doctor = login_as("patient"), login_as("doctor")
+    consultation = consultation_in_progress(session, patient.user, doctor.user)
+    body = {"items": [item(dose=2000, quantity=84)], "diagnosis": {"code": "J02.9", "display": "Acute pharyngitis"}}
+    url = f"/api/v1/consultations/{consultation.id}/prescriptions"
+    zh = doctor.post(url, json=body, headers=ZH).json["safety"]["warnings"]
+    en = doctor.post(url, json=body).json["safety"]["warnings"]
+    assert [(f["code"], f["rule"], f["drugs"]) for f in zh] == [(f["code"], f["rule"], f["drugs"]) for f in en] == \
+           [("HD", "HD.above-maximum", [AMOXICILLIN])]
+    assert zh[0]["message"] == "阿莫西林：每日 6000 mg，超过成人最大剂量 3 g/day（每日 3000 mg）。"
+    assert en[0]["message"] == "amoxicillin: 6000 mg a day is above the adult maximum 3 g/day (3000 mg a day)."

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "core" / "translations"
-SOURCES = ("core", "consult", "shop")
+SOURCES = ("core", "consult", "shop", "web", "assistant", "fhir_api")  # as the Makefile's `messages`
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}  # as the Makefile's BABEL_KEYWORDS
 
 
@@ -32,7 +32,7 @@ def extracted() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for package in SOURCES:
         for filename, lineno, message, _comments, _context in extract_from_dir(
-                ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS):
+                ROOT / package, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")], keywords=KEYWORDS):
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:
                 found.setdefault(msgid, []).append(f"{package}/{filename}:{lineno}")
