@@ -57,8 +57,9 @@ def draft_from_suggestion(body, suggestion_id):
 
     The draft is yours, screened again, and becomes a prescription only when you sign it. The suggestion is
     decided by it: `accepted` when drafted as suggested, `edited` (with the diff) otherwise. Only an
-    undecided `draft_prescription` suggestion of yours drafts (409 `invalid-transition` otherwise), under
-    the same rules as `POST /api/v1/consultations/{consultation_id}/prescriptions`."""
+    undecided `draft_prescription` suggestion drafts (409 `invalid-transition` otherwise; another doctor's
+    suggestion answers 404 `not-found`), under the same rules as
+    `POST /api/v1/consultations/{consultation_id}/prescriptions`."""
     session = current_session()
     _, prescription = suggestions.draft_from(session=session, doctor=g.user, suggestion_id=suggestion_id, **body)
     return describe_prescriptions(session=session, prescriptions=[prescription])[0]
