@@ -269,12 +269,13 @@ def draft_prescription(body, consultation_id):
 @requires("doctor")
 @prescriptions_blp.arguments(SignSchema)
 @prescriptions_blp.response(200, PrescriptionSchema)
-@declares(Problem.INVALID_TRANSITION, Problem.SAFETY_CHECK_FAILED, Problem.POLICY_VIOLATION)
+@declares(Problem.INVALID_TRANSITION, Problem.SAFETY_CHECK_FAILED, Problem.POLICY_VIOLATION, Problem.RATE_LIMITED)
 def sign_prescription(body, prescription_id):
     """Sign a draft (its doctor).
 
     Blocking findings answer 422 `safety-check-failed`; warnings need `override_reason`; controlled
-    drugs need `otp`. A signed prescription waits for a pharmacist (`pending_review`)."""
+    drugs need `otp`, and too many wrong codes lock the second factor (429 `rate-limited` with
+    `Retry-After`). A signed prescription waits for a pharmacist (`pending_review`)."""
     return _one(prescriptions.sign(session=current_session(), doctor=g.user,
                                    prescription_id=prescription_id, **body))
 

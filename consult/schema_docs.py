@@ -10,7 +10,7 @@ from consult.schemas import (
     FhirResourceSchema, FindingSchema, GenotypeSchema, GuardianSchema, MedicationSchema, MessageInSchema,
     MessageSchema, OnlineSaleSchema, PatientProfileSchema, PrescriptionDraftSchema, PrescriptionItemInSchema,
     PrescriptionItemSchema, PrescriptionSchema, PriorDiagnosisEvidenceRecordSchema, PriorDiagnosisEvidenceSchema,
-    ReasonSchema, RegistrationSchema, RejectSchema, ReviewSchema, SafetySchema, SignSchema, StatusQuerySchema,
+    ReasonSchema, RequestedProductInSchema, RequestedProductSchema, RegistrationSchema, RejectSchema, ReviewSchema, SafetySchema, SignSchema, StatusQuerySchema,
 )
 from core.openapi import describe
 
@@ -43,6 +43,10 @@ describe(GenotypeSchema,
 describe(PatientProfileSchema,
          id=("The patient's id.", PATIENT_ID),
          full_name=REGISTRATION["full_name"],
+         family_name=("The family name (surname), where the patient gave the name in parts; FHIR's "
+                      "`HumanName.family`. `full_name` stays the name as written.", "Wang"),
+         given_name=("The given names, space-separated, where the patient gave the name in parts; FHIR's "
+                     "`HumanName.given`.", "Fang"),
          birth_date=REGISTRATION["birth_date"],
          sex=REGISTRATION["sex"],
          phone=REGISTRATION["phone"],
@@ -101,9 +105,28 @@ REQUEST = dict(
     guardian="Who accompanies a child (required under `cn` for a patient under 6).",
     requested_product_ids=("Products the patient hopes to be prescribed.", ["01JF3ZC3D4E5F6G7H8J9K0M1N2"]),
 )
-describe(ConsultationRequestSchema, **REQUEST)
+PRODUCT_ID = "01JF3ZC3D4E5F6G7H8J9K0M1N2"
+describe(RequestedProductInSchema,
+         product_id=("A product of the catalogue, on sale.", PRODUCT_ID),
+         drug_id=("The product's drug; checked against the catalogue if given.", "paracetamol-500mg-tab"),
+         packs=("Packs wanted.", 2))
+describe(RequestedProductSchema,
+         product_id=("The product asked for.", PRODUCT_ID),
+         drug_id=("The formulary drug the product holds.", "paracetamol-500mg-tab"),
+         name=("The product's name as the catalogue gave it when the consultation was asked for.",
+               "Paracetamol 500 mg tablets, 20"),
+         pack_size=("Units of the drug in one pack.", 20),
+         packs=("Packs the patient asked for, if said.", 2))
+describe(ConsultationRequestSchema, **REQUEST,
+         requested_products=("Products the patient hopes to be prescribed, with the packs wanted (at most 20); "
+                             "a refused checkout's `consultation_request` carries them ready. Taken together with "
+                             "`requested_product_ids`, each product once; an unknown product, or a `drug_id` that is "
+                             "not the product's, answers 422 `validation-error`.",
+                             [{"product_id": PRODUCT_ID, "drug_id": "paracetamol-500mg-tab", "packs": 2}]))
 describe(ConsultationSchema,
          **REQUEST,
+         requested_products="The products asked for (from `requested_product_ids` and `requested_products`, each "
+                            "once), as the catalogue described them: what the doctor drafts from.",
          id=("The consultation's id.", "01JF3ZD4E5F6G7H8J9K0M1N2P3"),
          patient_id=("The patient's id.", PATIENT_ID),
          doctor_id=("The doctor who took it, or null while waiting.", DOCTOR_ID),

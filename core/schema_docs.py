@@ -6,7 +6,8 @@ tests/core/test_openapi_contract.py fails on any field of the document left with
 
 from core.api import AuditCheckpointSchema, AuditEntrySchema, AuditQuerySchema, AuditVerifySchema, HealthSchema
 from core.identity.schemas import (
-    NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentSchema, UserRefSchema, UserSchema,
+    AdminReasonSchema, NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentRequestSchema,
+    TotpEnrolmentSchema, UserRefSchema, UserSchema,
 )
 from core.openapi import describe
 from core.schemas import MoneySchema, PageArgsSchema, ProblemSchema
@@ -84,3 +85,11 @@ describe(TotpEnrolmentSchema,
          provisioning_uri=("An `otpauth://` URI to show as a QR code for the authenticator app.",
                            "otpauth://totp/rxloop:li.na%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=rxloop"))
 describe(OtpSchema, otp=OTP)
+describe(TotpEnrolmentRequestSchema,
+         password=("The account's password, entered again: a bearer token alone does not change the authenticator.",
+                   "correct horse battery staple"),
+         otp=("A current six-digit code from the authenticator already enrolled; required only when replacing one.",
+              "492039"))
+describe(AdminReasonSchema,
+         reason=("Why the admin does it (3 to 500 characters), kept in the audit entry.",
+                 "Lost phone; identity checked by video call."))

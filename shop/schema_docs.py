@@ -37,8 +37,12 @@ describe(ProductSchema, **PRODUCT,
          rx_class=("`otc`, `rx` or `controlled`.", "otc"),
          risk_notice="A warning the jurisdiction requires shown with the product, or null.",
          online_sale="Whether the jurisdiction allows selling it online, and if not, the rule.")
-describe(ProductInSchema, **PRODUCT, drug_id=("The formulary drug a pack holds.", "paracetamol-500mg-tab"))
-describe(ProductPatchSchema, **PRODUCT, drug_id=("The formulary drug a pack holds.", "paracetamol-500mg-tab"))
+NAME_ZH = ("The pack's Chinese name (商品名, 通用名), shown and searched in Chinese; null for none.",
+           "对乙酰氨基酚片 500 mg，20 片")
+describe(ProductInSchema, **PRODUCT, name_zh=NAME_ZH,
+         drug_id=("The formulary drug a pack holds.", "paracetamol-500mg-tab"))
+describe(ProductPatchSchema, **PRODUCT, name_zh=NAME_ZH,
+         drug_id=("The formulary drug a pack holds.", "paracetamol-500mg-tab"))
 LOT = dict(
     product_id=("The product the lot holds.", PRODUCT_ID),
     lot_number=("The manufacturer's lot number.", "L2026-1107A"),

@@ -68,12 +68,15 @@ def me():
 @authenticated
 @blp.arguments(TotpEnrolmentRequestSchema)
 @blp.response(201, TotpEnrolmentSchema)
+@declares(Problem.RATE_LIMITED)
 def start_totp(body):
     """Start enrolling an authenticator app (the second factor for controlled drugs), or replace one.
 
     Send the password, and a current code when an authenticator is already enrolled. Returns a
     `provisioning_uri` (an `otpauth://` URI to show as a QR code); enrolment completes when
-    `POST /api/v1/me/totp/confirm` receives a code from the app."""
+    `POST /api/v1/me/totp/confirm` receives a code from the app. A wrong password or code answers 422
+    `validation-error` and counts as a wrong code: too many lock the factor (429 `rate-limited` with
+    `Retry-After`)."""
     uri = accounts.start_totp_enrolment(session=current_session(), user=g.user, password=body["password"],
                                         otp=body.get("otp"))
     return {"provisioning_uri": uri}
@@ -83,11 +86,12 @@ def start_totp(body):
 @authenticated
 @blp.arguments(OtpSchema)
 @blp.response(200, UserSchema)
+@declares(Problem.RATE_LIMITED)
 def confirm_totp(body):
     """Finish enrolling an authenticator app with one of its codes.
 
     A code that does not match answers 422 `validation-error` on `otp`; a match returns the user with
-    `totp_enrolled: true`."""
+    `totp_enrolled: true`. Too many wrong codes lock the factor (429 `rate-limited` with `Retry-After`)."""
     accounts.confirm_totp_enrolment(session=current_session(), user=g.user, otp=body["otp"])
     return g.user
 
@@ -97,7 +101,11 @@ def confirm_totp(body):
 @blp.arguments(AdminReasonSchema)
 @blp.response(200, UserSchema)
 def reset_totp(body, user_id):
-    """Remove a user's authenticator (a lost phone), with the reason: audited; they enrol anew."""
+    """Remove a user's authenticator (a lost phone), with the reason: audited; they enrol anew.
+
+    Admins only. The user's secret, enrolment and second-factor lock are cleared and the reason is kept in
+    the audit entry; the user then enrols a new authenticator with `POST /api/v1/me/totp` (password only).
+    Returns the user, with `totp_enrolled: false`."""
     return accounts.reset_totp(session=current_session(), admin=g.user, user_id=user_id, reason=body["reason"])
 
 
@@ -105,7 +113,10 @@ def reset_totp(body, user_id):
 @requires("admin")
 @blp.response(200, UserSchema)
 def unlock_user(user_id):
-    """Lift every lock on an account (failed logins from any client, the second factor): audited."""
+    """Lift every lock on an account (failed logins from any client, the second factor): audited.
+
+    Admins only. Clears the failed-login counts and locks of every client address and the second factor's
+    wrong-code count and lock, so the user may sign in and sign again at once. Returns the user."""
     return accounts.unlock(session=current_session(), admin=g.user, user_id=user_id)
 
 
