@@ -36,6 +36,7 @@ WORK = RESULTS / "tmp"
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 SECRET = "bench-only-secret-key"
 AUDIT_KEY = base64.b64encode(os.urandom(32)).decode()  # an Ed25519 key for this run's checkpoints
+DATA_KEYS = f"bench:{base64.b64encode(os.urandom(32)).decode()}"  # this run's patient-data key ring
 ADDRESS = {"name": "Bench Buyer", "line1": "1 Load St", "city": "Beijing", "postal_code": "100000",
            "country": "CN", "phone": "+86 138 0000 0000"}
 SCENARIOS = ["healthz", "search", "product", "product_hot", "me", "review_queue", "checkout"]
@@ -147,7 +148,7 @@ def prepare(name: str, **sizes) -> dict:
     url = f"{SERVER}/{name}"
     started = time.monotonic()
     # Cheap password hashes for the generated accounts only: the benchmark never logs in.
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "ARGON2_TIME_COST": 1,
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET, "RXLOOP_DATA_KEYS": DATA_KEYS, "ARGON2_TIME_COST": 1,
                       "ARGON2_MEMORY_COST": 1024, "LOG_LEVEL": "WARNING"})
     with app.app_context():
         upgrade()
@@ -247,7 +248,10 @@ def process(command, *, env=None, log_name: str, ready_url: str, what: str):
         wait_until_up(ready_url, proc, what)
         yield proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:  # it exited on its own (wait_until_up says why)
+            pass
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -276,7 +280,7 @@ class Server:
 def gunicorn(database_url: str, *, payments: str, stripe_url: str = "", app: str = "wsgi:app", **settings):
     port = free_port()
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "RXLOOP_ENV": "production",
-           "AUDIT_SIGNING_KEY": AUDIT_KEY,
+           "AUDIT_SIGNING_KEY": AUDIT_KEY, "RXLOOP_DATA_KEYS": DATA_KEYS,
            "PAYMENTS_MODE": payments, "BENCH_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "STRIPE_SECRET_KEY": "sk_test_bench" if stripe_url else "", "STRIPE_API_BASE": stripe_url,
            "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else "", **settings}
@@ -378,7 +382,7 @@ def machine() -> dict:
             "kernel": platform.release(), "python": platform.python_version(), "commit": commit}
 
 
-def share(part: float, whole: float) -> float:
+def ratio(part: float, whole: float) -> float:
     """part ÷ whole; 0 when a run (a --quick one on a busy machine) measured nothing."""
     return part / whole if whole else 0.0
 
@@ -392,11 +396,11 @@ def honest(row: dict, options) -> bool:
 def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
     floor, reference = rows["healthz"], rows["reference"]
     for row in rows.values():
-        row["ratio_to_healthz"] = share(row["rps"], floor["rps"])
+        row["ratio_to_healthz"] = ratio(row["rps"], floor["rps"])
         # CPU per request of /healthz (and of a bare WSGI hello) ÷ the scenario's: 1.0 costs as little
-        row["cpu_ratio_to_healthz"] = share(floor["cpu_us_per_request"], row["cpu_us_per_request"])
-        row["cpu_ratio_to_reference"] = share(reference["cpu_us_per_request"], row["cpu_us_per_request"])
-    checkout_vs_pgbench = share(rows["checkout"]["rps"], pgbench["tpcb"])
+        row["cpu_ratio_to_healthz"] = ratio(floor["cpu_us_per_request"], row["cpu_us_per_request"])
+        row["cpu_ratio_to_reference"] = ratio(reference["cpu_us_per_request"], row["cpu_us_per_request"])
+    checkout_vs_pgbench = ratio(rows["checkout"]["rps"], pgbench["tpcb"])
     targets = []
     for name, (share, p99) in TARGETS.items():
         row = rows[name]
@@ -406,7 +410,7 @@ def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
         targets.append({"target": f"{name}: {want}", "measured": got, "met": met})
     targets.append({"target": f"checkout ≥ {CHECKOUT_TO_TPCB}× pgbench TPC-B tps",
                     "measured": f"{checkout_vs_pgbench:.2f}×", "met": checkout_vs_pgbench >= CHECKOUT_TO_TPCB})
-    hot = share(rows["product_hot"]["rps"], rows["product"]["rps"])
+    hot = ratio(rows["product_hot"]["rps"], rows["product"]["rps"])
     targets.append({"target": f"one hot product ≥ {HOT_TO_RANDOM}× random products' rps",
                     "measured": f"{hot:.2f}×", "met": hot >= HOT_TO_RANDOM})
     clean = rows["checkout"]["errors"] == 0 and notes["oversold"]["lots_mismatched_or_oversold"] == 0
@@ -420,7 +424,7 @@ def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
                                   f"+ at most {options.connections} in flight at the stop)",
                         "measured": f"{row['orders_created']:,} orders, {row['created']:,} × 201",
                         "met": honest(row, options)})
-    growth = share(rows["search"]["p50_ms"], rows["search_1k"]["p50_ms"])
+    growth = ratio(rows["search"]["p50_ms"], rows["search_1k"]["p50_ms"])
     targets.append({"target": f"search p50 at {options.products:,} products ≤ 2× at 1,000",
                     "measured": f"{growth:.2f}×", "met": growth <= 2})
     return {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),

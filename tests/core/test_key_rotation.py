@@ -15,7 +15,7 @@ from tests.support.phi import canary_rows
 
 ROWS = 3  # canary row sets written under the old key
 VALUES_PER_SET = 33 + 2  # every PHI column once, and the doctor's email and name
-ROWS_PER_SET = 8  # two users, a patient, consultation, message, prescription, review and order
+ROWS_PER_SET = 10  # two users, a patient, consultation, message, prescription, review, order, suggestion, export file
 
 
 @pytest.fixture
