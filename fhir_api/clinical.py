@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import fhir as assistant_fhir
 from consult import consultations, patients, prescriptions
 from consult.events import ConsultEvent
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionItem
@@ -138,14 +139,17 @@ def encounter(*, session: Session, user: User, consultation_id: str) -> dict:
     return encounter_of(consultation=consultation)
 
 
-def provenance_of(*, prescription: Prescription, items: list[PrescriptionItem]) -> dict:
-    """Who signed the prescription (author) and, once reviewed, which pharmacist approved or rejected it."""
+def provenance_of(*, prescription: Prescription, items: list[PrescriptionItem], suggestions=()) -> dict:
+    """Who signed the prescription (author), which pharmacist approved or rejected it once reviewed, and
+    any assistant whose suggestion the doctor drafted it from (a contributing device, never the author)."""
     agents = [{"type": {"coding": [{"system": PROVENANCE_ROLE, "code": "author"}]},
                "who": {"reference": f"Practitioner/{prescription.doctor_id}"}}]
     if prescription.reviewed_by:
         agents.append({"type": {"coding": [{"system": PROVENANCE_ROLE, "code": "verifier"}]},
                        "who": {"reference": f"Practitioner/{prescription.reviewed_by}"}})
-    return {"resourceType": "Provenance", "id": prescription.id,
+    agents += [assistant_fhir.device_agent(suggestion) for suggestion in suggestions]
+    entities = {"entity": [assistant_fhir.source_entity(s) for s in suggestions]} if suggestions else {}
+    return {"resourceType": "Provenance", "id": prescription.id, **entities,
             "target": [{"reference": f"MedicationRequest/{item.id}"} for item in items],
             "occurredPeriod": {"start": instant(prescription.signed_at),
                                **({"end": instant(prescription.reviewed_at)} if prescription.reviewed_at else {})},
@@ -158,4 +162,6 @@ def provenance(*, session: Session, user: User, prescription_id: str) -> dict:
         raise NotFound(_("No such Provenance."))
     audit.record_read(session=session, reader=user, action=FhirEvent.PROVENANCE_READ, subject_type="prescription",
                       subject_id=prescription.id, patient_id=prescription.patient_id)
-    return provenance_of(prescription=prescription, items=items_of(session=session, prescription_ids=[prescription.id]))
+    suggestions = assistant_fhir.contributions(session=session, prescription_ids=[prescription.id])
+    return provenance_of(prescription=prescription, suggestions=suggestions.get(prescription.id, ()),
+                         items=items_of(session=session, prescription_ids=[prescription.id]))

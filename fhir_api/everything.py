@@ -9,6 +9,7 @@ Organization they reference, so the Bundle is complete in itself.
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import fhir as assistant_fhir
 from consult import consultations, patients, prescriptions
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionUse
 from core import audit
@@ -37,8 +38,9 @@ def record_of(*, session: Session, patient_id: str, consultation_clause=None, pr
     _rows = [*held(session, Drug, [i.drug_id for i in items]), *held(session, User, [p.doctor_id for p in written])]
     by_id = {p.id: p for p in written}
     resources += [medication_request_of(session=session, item=i, prescription=by_id[i.prescription_id]) for i in items]
-    resources += [provenance_of(prescription=p, items=[i for i in items if i.prescription_id == p.id])
-                  for p in written if p.signed_at]
+    suggestions = assistant_fhir.contributions(session=session, prescription_ids=[p.id for p in written])
+    resources += [provenance_of(prescription=p, items=[i for i in items if i.prescription_id == p.id],
+                                suggestions=suggestions.get(p.id, ())) for p in written if p.signed_at]
     orders = [] if order_clause is None else list(session.scalars(
         select(Order).where(Order.patient_id == patient_id, order_clause).order_by(Order.created_at, Order.id)))
     lines = list(session.scalars(select(OrderLine).where(OrderLine.order_id.in_([o.id for o in orders]))

@@ -14,6 +14,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant import fhir as assistant_fhir
 from consult.models import Consultation, Drug, Patient, Prescription, PrescriptionUse
 from core import audit
 from core.db import unit_of_work, utcnow
@@ -101,7 +102,9 @@ def _medication_dispenses(session):
 def _provenance(session):
     written = _signed(session)
     items = items_of(session=session, prescription_ids=[p.id for p in written])
-    return [provenance_of(prescription=p, items=[i for i in items if i.prescription_id == p.id]) for p in written]
+    suggestions = assistant_fhir.contributions(session=session, prescription_ids=[p.id for p in written])
+    return [provenance_of(prescription=p, items=[i for i in items if i.prescription_id == p.id],
+                          suggestions=suggestions.get(p.id, ())) for p in written]
 
 
 BUILDERS = {"Patient": _patients, "Practitioner": _practitioners, "Organization": lambda session: [pharmacy()],

@@ -144,3 +144,25 @@ def test_the_rules_providers_drafts_pass_the_safety_checks_for_the_demo_patients
                 drafted += 1
     assert drafted >= 20
     assert session.query(Suggestion).filter_by(provider="rules", outcome="accepted").count() == drafted
+
+
+def test_the_prescriptions_own_fhir_provenance_names_the_doctor_author_and_the_assistant_a_device(
+        session, people, asking_for):
+    consultation = asking_for()
+    suggestion = ask(people["doctor"], "draft_prescription", consultation.id).json
+    drafted = people["doctor"].post(f"/api/v1/assistant/suggestions/{suggestion['id']}/draft", json={}).json
+    people["doctor"].post(f"/api/v1/prescriptions/{drafted['id']}/sign", json={})
+    response = people["doctor"].get(f"/fhir/R4/Provenance/{drafted['id']}")
+    assert response.status_code == 200
+    resource = Provenance.model_validate(response.json)
+    assert [(a.type.coding[0].code, a.who.reference or a.who.type) for a in resource.agent] == [
+        ("author", f"Practitioner/{people['doctor'].user.id}"), ("assembler", "Device")]
+    assert resource.entity[0].what.identifier.value == suggestion["id"]
+
+
+def test_a_prescription_written_without_an_assistant_names_no_device(session, people):
+    from tests.factories.consult import signed_prescription
+    prescription = signed_prescription(session, people["patient"].user, people["doctor"].user)
+    resource = people["doctor"].get(f"/fhir/R4/Provenance/{prescription.id}").json
+    assert [a["type"]["coding"][0]["code"] for a in resource["agent"]] == ["author"]
+    assert "entity" not in resource
