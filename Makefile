@@ -47,7 +47,7 @@ run: seed
 	scripts/run.sh  # 127.0.0.1:$(or $(PORT),8000); gunicorn's limits: see gunicorn.conf.py
 
 test: install
-	$(BIN)/lint-imports  # the import contracts in pyproject.toml: shop → consult → core, no cycles
+	$(BIN)/lint-imports  # the import contracts in pyproject.toml: web → fhir_api → assistant → shop → consult → core, no cycles
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not fuzz" $(PYTEST_ARGS)
 
 # FUZZ_EXAMPLES (default 10) examples an operation; CI runs 200 (.ci/run, docs/fuzzing.md).
