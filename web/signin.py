@@ -1,25 +1,16 @@
 """Sign-in and sign-out with a session cookie, the language switch, and `/`, which leads to sign-in."""
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 
 from core.db import current_session
 from core.errors import Unauthenticated
 from core.i18n import LANGUAGES, _
 from core.identity import accounts
-from core.ratelimit import limiter
+from core.ratelimit import account_key, limiter, login_limit
 from web.pages import blueprint, home_endpoint, page, public_page, signed_in_user
 
 bp = blueprint("web", static_folder="static", static_url_path="/workbench-static")
-
-
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _account_key() -> str:
-    """The same per-account key as the API's login (core.ratelimit.account_key), read from the form."""
-    return f"account:{request.form.get('email', '').strip().lower()}|{get_remote_address()}"
 
 
 @bp.route("/", methods=["GET"])
@@ -31,8 +22,8 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public_page
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, key_func=account_key, methods=["POST"])
 def sign_in():
     if request.method == "GET":
         return render_template("sign_in.html", email="", failed=False)

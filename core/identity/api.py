@@ -1,6 +1,6 @@
 """HTTP endpoints for tokens, the current user and staff accounts."""
 
-from flask import current_app, g
+from flask import g
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
@@ -13,19 +13,15 @@ from core.identity.schemas import (
     AdminReasonSchema, NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentRequestSchema,
     TotpEnrolmentSchema, UserSchema,
 )
-from core.ratelimit import account_key, limiter
+from core.ratelimit import account_key, limiter, login_limit
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @blp.route("/auth/token", methods=["POST"])
 @public
-@limiter.limit(_login_limit)
-@limiter.limit(_login_limit, key_func=account_key)
+@limiter.limit(login_limit)
+@limiter.limit(login_limit, key_func=account_key)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 @declares(Problem.UNAUTHENTICATED, Problem.RATE_LIMITED)
