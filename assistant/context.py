@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from consult import consultations, prescriptions
+from consult import consultations, packs, prescriptions
 from consult.formulary import get_formulary
 from consult.models import Consultation, Patient, Prescription
 from consult.policy import get_policy
@@ -21,7 +21,6 @@ from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition
 from core.i18n import _
 from core.identity.models import User
-from shop import catalog
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,10 @@ def _consultation(session: Session, user: User, consultation_id: str, *, draftin
                                 current_status=consultation.status)
     patient = session.get(Patient, consultation.patient_id)
     facts, sources = _patient(session, patient)
-    requested = sorted({catalog.get(session=session, product_id=p, include_inactive=True).drug_id
-                        for p in consultation.requested_product_ids})
+    # The consultation names each requested product's drug; one from before it did is looked up (consult.packs).
+    requested = sorted({product["drug_id"] for product in consultation.requested_products}
+                       or {pack.drug_id for pack in (packs.find(session=session, product_id=p)
+                                                     for p in consultation.requested_product_ids) if pack})
     messages = [m.body for m in consultations.messages(session=session, user=user, consultation_id=consultation.id,
                                                        limit=50, cursor=None).items
                 if m.author_id != user.id]

@@ -14,13 +14,13 @@ Dropped before a human sees it:
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from consult.formulary import get_formulary
-from consult.models import Patient
+from consult.models import Patient, PrescriptionItem
 from consult.safety_facts import BLOCKING
 from consult.screening import check_safety
 
@@ -105,34 +105,23 @@ def _screened(session: Session, *, patient_id: str, policy: str, items: list[dic
     """Items whose doses the safety checks pass: no blocking finding and no dose over a limit."""
     kept = list(items)
     while kept:
-        rows = [_Row(**{k: v for k, v in i.items() if k != "reasons"}) for i in kept]
+        # Unsaved prescription items, as consult's own create_draft screens a draft's (never added to the session).
+        rows = [PrescriptionItem(**{k: v for k, v in i.items() if k != "reasons"}) for i in kept]
         safety = check_safety(session=session, patient=session.get(Patient, patient_id), items=rows,
                               policy_name=policy)
-        bad = {drug for f in [*safety["blocking"], *safety["warnings"]]
-               if f["severity"] == BLOCKING or f["code"] in ("HD", "EX") for drug in f["drugs"]}
+        findings = [*safety["blocking"], *safety["warnings"]]
+        bad = {drug for f in findings if f["severity"] == BLOCKING or f["code"] in ("HD", "EX") for drug in f["drugs"]}
         over = [i for i in kept if i["drug_id"] in bad]
         if not over:
             for i in kept:
-                i["findings"] = [f for f in [*safety["blocking"], *safety["warnings"]] if i["drug_id"] in f["drugs"]]
+                i["findings"] = [f for f in findings if i["drug_id"] in f["drugs"]]
             return kept
         for i in over:
             _drop(dropped, "item", "over-limit-or-blocked",
-                  {"drug_id": i["drug_id"], "findings": sorted({f"{f['code']}:{f['rule']}"
-                                                                for f in [*safety["blocking"], *safety["warnings"]]
-                                                                if i["drug_id"] in f["drugs"]})})
+                  {"drug_id": i["drug_id"],
+                   "findings": sorted({f"{f['code']}:{f['rule']}" for f in findings if i["drug_id"] in f["drugs"]})})
         kept = [i for i in kept if i not in over]
     return kept
-
-
-class _Row:
-    """A suggested item as consult.screening reads a prescription item."""
-
-    def __init__(self, *, drug_id, dose, dose_unit, frequency_per_day, route, days_supply, quantity, refills=0,
-                 instructions=None):
-        self.drug_id, self.dose, self.dose_unit, self.route = drug_id, Decimal(str(dose)), dose_unit, route
-        self.frequency_per_day, self.days_supply = Decimal(str(frequency_per_day)), days_supply
-        self.quantity, self.refills = quantity, refills
-        self.packs = self.pack_size = None  # an assistant writes units of the drug, never packs
 
 
 def gate(session: Session, *, kind: str, output: dict, sources: list[str], patient_id: str,
