@@ -1,7 +1,13 @@
 """`make bench`: load a realistic catalog into PostgreSQL, serve it with gunicorn, drive it
-with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md).
+with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md). The
+scenarios in COMPARED are also served by granian in the same run, each right beside gunicorn's
+(bench/servers.py), for the server comparison table.
 
     .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick] [--audit-cost]
+        [--servers gunicorn,granian] [--db-prefix rxloop_bench] [--out bench/results]
+
+Two benches on one PostgreSQL server need different --db-prefix (or BENCH_DB_PREFIX): each drops
+and recreates its own databases, <prefix>_<products>, <prefix>_1k and <prefix>_pgbench.
 """
 
 import argparse
@@ -18,7 +24,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench import cpu, dataset  # noqa: E402
+from bench import cpu, dataset, servers  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
@@ -40,6 +46,10 @@ DATA_KEYS = f"bench:{base64.b64encode(os.urandom(32)).decode()}"  # this run's p
 ADDRESS = {"name": "Bench Buyer", "line1": "1 Load St", "city": "Beijing", "postal_code": "100000",
            "country": "CN", "phone": "+86 138 0000 0000"}
 SCENARIOS = ["healthz", "search", "product", "product_hot", "me", "review_queue", "checkout"]
+# Served by every server of --servers, one right after the other (the order turning each time), for the
+# server comparison: the bare hello, the floor, and three database-backed scenarios.
+COMPARED = ["reference", "healthz", "me", "product", "checkout"]
+DB_PREFIX = "rxloop_bench"
 # Issue 16's targets: scenario → (minimum /healthz CPU per request ÷ the scenario's, maximum p99 ms or None).
 TARGETS = {
     "me": (0.60, None), "product": (0.60, None), "search": (0.40, 50), "review_queue": (0.30, None),
@@ -53,35 +63,46 @@ PGBENCH_WARMUP_S = 5
 def main() -> int:
     options = parse()
     WORK.mkdir(parents=True, exist_ok=True)
+    options.out.mkdir(parents=True, exist_ok=True)
     require("wrk", "pgbench")
-    size = options.products
+    size, prefix = options.products, options.db_prefix
     if options.audit_cost:
         return audit_cost(options)
     print(f"== preparing databases ({size:,} and 1,000 products)", flush=True)
-    big = prepare(f"rxloop_bench_{size}", products=size, patients=options.patients,
+    big = prepare(f"{prefix}_{size}", products=size, patients=options.patients,
                   approved=options.approved, pending=options.pending)
-    small = prepare("rxloop_bench_1k", products=1_000, patients=50, approved=20, pending=5)
+    small = prepare(f"{prefix}_1k", products=1_000, patients=50, approved=20, pending=5)
 
-    rows, notes = {}, {}
-    with gunicorn("", payments="deferred", app="bench.hello:app") as server:
-        rows["reference"] = drive(server, "reference", big["lua"], options)
+    # by_server["gunicorn"] is the main table; every server's COMPARED rows make the comparison.
+    by_server = {kind: {} for kind in options.servers}
+    rows, notes = by_server["gunicorn"], {}
+
+    def drive_all(running: dict, name: str, lua: Path, turn: int) -> None:
+        kinds = options.servers if name in COMPARED else ["gunicorn"]
+        for kind in turns(kinds, turn):
+            by_server[kind][name] = drive(running[kind], name, lua, options)
+
+    with serving(options.servers, "", payments="deferred", app="bench.hello:app") as running:
+        drive_all(running, "reference", big["lua"], 0)
     with localstripe() as stripe_url:
-        with gunicorn(big["url"], payments="deferred") as server:
-            for name in SCENARIOS:
-                rows[name] = drive(server, name, big["lua"], options)
+        with serving(options.servers, big["url"], payments="deferred") as running:
+            for turn, name in enumerate(SCENARIOS, start=1):
+                drive_all(running, name, big["lua"], turn)
             notes["oversold"] = oversold(big["url"])
-        with gunicorn(big["url"], payments="stripe", stripe_url=stripe_url) as server:
+        with serve("gunicorn", big["url"], payments="stripe", stripe_url=stripe_url) as server:
             rows["checkout_stripe"] = drive(server, "checkout", big["lua"], options)
             notes["oversold_after_stripe"] = oversold(big["url"])
-    with gunicorn(small["url"], payments="deferred") as server:
+    with serve("gunicorn", small["url"], payments="deferred") as server:
         rows["search_1k"] = drive(server, "search", small["lua"], options)
     pgbench = run_pgbench(options)
 
     report = assemble(rows, notes, pgbench, options)
-    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(markdown(report))
-    print((RESULTS / "latest.md").read_text())
-    replays = [name for name, row in rows.items() if "orders_created" in row and not honest(row, options)]
+    report["server_comparison"] = compare(by_server)
+    (options.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    (options.out / "latest.md").write_text(markdown(report))
+    print((options.out / "latest.md").read_text())
+    replays = [f"{name} ({kind})" for kind, kind_rows in by_server.items() for name, row in kind_rows.items()
+               if "orders_created" in row and not honest(row, options)]
     if replays:
         raise SystemExit(f"orders created differ from 201 responses in {', '.join(replays)}: the bench is not honest")
     return 0
@@ -93,24 +114,39 @@ def audit_cost(options) -> int:
     audit log's cost is the ratio, and the spread between repeats shows the machine's noise.
     Off runs as RXLOOP_ENV=bench, since production refuses AUDIT_ENABLED=0."""
     print(f"== preparing the database ({options.products:,} products)", flush=True)
-    big = prepare(f"rxloop_bench_audit_{options.products}", products=options.products,
+    big = prepare(f"{options.db_prefix}_audit_{options.products}", products=options.products,
                   patients=options.patients, approved=options.approved, pending=options.pending)
     runs = {"on": [], "off": [], "cold": []}  # the first run meets a cold database: not counted
     for mode in ["cold", "on", "off", "on", "off"]:
         settings = {"RXLOOP_ENV": "bench", "AUDIT_ENABLED": "0"} if mode == "off" else {}
-        with gunicorn(big["url"], payments="deferred", **settings) as server:
+        with serve("gunicorn", big["url"], payments="deferred", **settings) as server:
             runs[mode].append(drive(server, "checkout", big["lua"], options)["rps"])
     on, off = sum(runs["on"]) / 2, sum(runs["off"]) / 2
     report = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": machine()["commit"],
               "products": options.products, "duration_s": options.duration, "connections": options.connections,
               "checkout_rps_audit_on": runs["on"], "checkout_rps_audit_off": runs["off"],
               "ratio_on_to_off": on / off}
-    (RESULTS / "audit-cost.json").write_text(json.dumps(report, indent=2) + "\n")
+    (options.out / "audit-cost.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"checkout with audit ÷ without: {on / off:.2f} (on {runs['on']}, off {runs['off']})")
     return 0
 
 
-def parse():
+def database_prefix(value: str) -> str:
+    """A prefix for the bench's database names: it is spliced into DROP/CREATE DATABASE, so only lower-case
+    letters, digits and underscores, starting with a letter, and short enough for PostgreSQL's 63-byte names."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", value):
+        raise argparse.ArgumentTypeError(f"{value!r}: lower-case letters, digits and _, a letter first, at most 40")
+    return value
+
+
+def server_kinds(value: str) -> list[str]:
+    try:
+        return servers.parse_kinds(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def parse(argv: list[str] | None = None, environ=os.environ):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load before each scenario")
@@ -122,7 +158,13 @@ def parse():
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s scenarios, 5,000 products")
     parser.add_argument("--audit-cost", action="store_true",
                         help="only checkout, with the audit log on and off (bench/README.md)")
-    options = parser.parse_args()
+    parser.add_argument("--servers", type=server_kinds, default=",".join(servers.KINDS),
+                        help="servers to compare on the COMPARED scenarios (gunicorn always: the main table's)")
+    parser.add_argument("--db-prefix", type=database_prefix, default=environ.get("BENCH_DB_PREFIX", DB_PREFIX),
+                        help="the bench databases' name prefix (env BENCH_DB_PREFIX): one per concurrent bench")
+    parser.add_argument("--out", type=Path, default=Path(environ.get("BENCH_OUT", RESULTS)),
+                        help="where latest.md and latest.json go (env BENCH_OUT)")
+    options = parser.parse_args(argv)
     if options.quick:
         options.duration, options.warmup, options.products, options.patients = 2, 1, 5_000, 100
         options.approved, options.pending = 40, 10
@@ -271,23 +313,43 @@ def localstripe():
 
 @dataclass(frozen=True)
 class Server:
+    kind: str  # gunicorn or granian (bench/servers.py)
     base: str
-    pgid: int  # gunicorn runs in a session of its own: its process group is its master and workers
+    pid: int  # the server runs in a session of its own: this master leads the group of its workers
     database: str  # whose PostgreSQL backends serve it ("" for the reference)
 
 
 @contextmanager
-def gunicorn(database_url: str, *, payments: str, stripe_url: str = "", app: str = "wsgi:app", **settings):
+def serve(kind: str, database_url: str, *, payments: str, stripe_url: str = "", app: str = "wsgi:app",
+          **settings):
     port = free_port()
     env = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "RXLOOP_ENV": "production",
            "AUDIT_SIGNING_KEY": AUDIT_KEY, "RXLOOP_DATA_KEYS": DATA_KEYS,
            "PAYMENTS_MODE": payments, "BENCH_BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "STRIPE_SECRET_KEY": "sk_test_bench" if stripe_url else "", "STRIPE_API_BASE": stripe_url,
            "STRIPE_WEBHOOK_SECRET": "whsec_bench" if stripe_url else "", **settings}
-    command = [str(BIN / "gunicorn"), "-c", str(ROOT / "bench" / "gunicorn.conf.py"), app]
-    with process(command, env=env, log_name=f"gunicorn-{payments}.log",
-                 ready_url=f"http://127.0.0.1:{port}/healthz", what="gunicorn") as proc:
-        yield Server(f"http://127.0.0.1:{port}", proc.pid, database_url.rsplit("/", 1)[-1] if database_url else "")
+    command = servers.command(kind, bin_dir=BIN, app=app, port=port)
+    with process(command, env=env, log_name=f"{kind}-{payments}-{app.split(':')[0]}.log",
+                 ready_url=f"http://127.0.0.1:{port}/healthz", what=kind) as proc:
+        yield Server(kind, f"http://127.0.0.1:{port}", proc.pid,
+                     database_url.rsplit("/", 1)[-1] if database_url else "")
+
+
+@contextmanager
+def serving(kinds: list[str], database_url: str, **options):
+    """Every server of `kinds` up at once, on ports of their own: {kind: Server}. The idle ones' processes
+    and connections cost next to nothing while another is driven."""
+    with ExitStack() as stack:
+        yield {kind: stack.enter_context(serve(kind, database_url, **options)) for kind in kinds}
+
+
+def turns(kinds: list[str], turn: int) -> list[str]:
+    """The order servers are driven in at the turn-th scenario: rotated each time, so none is always
+    the first to meet a database the previous run left warm (or a table the previous checkout grew)."""
+    if not kinds:
+        return []
+    shift = turn % len(kinds)
+    return kinds[shift:] + kinds[:shift]
 
 
 # ---- load ---------------------------------------------------------------------------
@@ -300,7 +362,7 @@ def backends(database: str) -> list[int]:
 
 
 def cpu_sample(server: Server) -> dict[int, int]:
-    return cpu.sample(cpu.group(server.pgid) + backends(server.database))
+    return cpu.sample(cpu.server(server.pid) + backends(server.database))
 
 
 def orders_of_run(server: Server, run: str) -> int:
@@ -340,20 +402,21 @@ def drive(server: Server, scenario: str, lua: Path, options) -> dict:
     row = {"rps": raw["requests"] / seconds, "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
            "requests": raw["requests"], "ok": raw["ok"], "created": raw["created"], "conflict_409": raw["conflict"],
            "errors": raw["other"] + raw["socket_errors"],
-           "cpu_us_per_request": cpu.spent_us(before, after) / max(raw["requests"], 1)}
+           "cpu_us_per_request": cpu.spent_us(before, after) / max(raw["requests"], 1),
+           "server_processes": len(cpu.server(server.pid))}  # master and workers whose CPU was counted
     checkout = scenario == "checkout"
     if checkout:
         # Requests in flight when wrk stops (at most one a connection) may create an order it never hears of.
         row["orders_created"] = orders_of_run(server, run)
         row["in_flight_at_stop"] = row["orders_created"] - row["created"]
-    print(f"   {scenario:<16} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
+    print(f"   {scenario:<16} {server.kind:<9} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms"
           f"  {row['cpu_us_per_request']:8.0f} CPU µs/req  errors {row['errors']}"
           + (f"  orders {row['orders_created']} = 201s {row['created']}" if checkout else ""), flush=True)
     return row
 
 
 def run_pgbench(options) -> dict:
-    name = "rxloop_pgbench"
+    name = f"{options.db_prefix}_pgbench"
     recreate(name)
     host = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
     subprocess.run(["pgbench", *host, "-i", "-q", "-s", "16", name], check=True, capture_output=True)
@@ -436,6 +499,53 @@ def assemble(rows: dict, notes: dict, pgbench: dict, options) -> dict:
             "checkout_to_pgbench_tpcb": checkout_vs_pgbench, "checks": notes, "targets": targets}
 
 
+COMPARED_FIGURES = ["rps", "cpu_us_per_request", "p50_ms", "p99_ms"]
+
+
+def compare(by_server: dict[str, dict[str, dict]]) -> dict:
+    """The server comparison: for each COMPARED scenario every server's figures, and each one's ratio to
+    gunicorn's (another server ÷ gunicorn: above 1 is more requests a second, or more CPU and latency)."""
+    base = by_server["gunicorn"]
+    others = [kind for kind in by_server if kind != "gunicorn"]
+    rows = []
+    for name in COMPARED:
+        if not all(name in by_server[kind] for kind in by_server):
+            continue
+        row = {"scenario": name, "servers": {}}
+        for kind, kind_rows in by_server.items():
+            figures = {key: kind_rows[name][key] for key in [*COMPARED_FIGURES, "errors", "server_processes"]}
+            row["servers"][kind] = figures
+        row["ratios"] = {kind: {key: ratio(by_server[kind][name][key], base[name][key]) for key in COMPARED_FIGURES}
+                         for kind in others}
+        rows.append(row)
+    return {"servers": list(by_server), "shape": f"{servers.PROCESSES} processes × {servers.THREADS} threads, "
+            f"{servers.CONNECTIONS_PER_PROCESS} connections a process", "scenarios": rows}
+
+
+def comparison_markdown(comparison: dict) -> list[str]:
+    others = [kind for kind in comparison["servers"] if kind != "gunicorn"]
+    if not others:
+        return []
+    lines = ["", "## Server comparison", "",
+             f"The same scenarios served by each server in the same shape ({comparison['shape']}; "
+             "bench/servers.py maps gunicorn's settings to granian's), each run right beside gunicorn's, the order "
+             "turning from one scenario to the next. The ratios are the other server's figure ÷ gunicorn's: "
+             "above 1.00 is more requests a second, or more CPU and latency.", "",
+             "| scenario | server | req/s | CPU µs/req | p50 ms | p99 ms | errors | processes counted |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in comparison["scenarios"]:
+        for kind, f in row["servers"].items():
+            lines.append(f"| {LABELS[row['scenario']]} | {kind} | {f['rps']:.0f} | {f['cpu_us_per_request']:.0f} | "
+                         f"{f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} | {f['server_processes']} |")
+    lines += ["", "| scenario | " + " | ".join(f"{k} ÷ gunicorn: {m}" for k in others
+                                                 for m in ("req/s", "CPU/req", "p50", "p99")) + " |",
+              "| --- |" + " ---: |" * (4 * len(others))]
+    for row in comparison["scenarios"]:
+        cells = [f"{row['ratios'][k][m]:.2f}" for k in others for m in COMPARED_FIGURES]
+        lines.append(f"| {LABELS[row['scenario']]} | " + " | ".join(cells) + " |")
+    return lines
+
+
 LABELS = {"reference": "bare WSGI hello (reference)", "healthz": "GET /healthz (floor)",
           "search": "search `?q=<3 letters>`", "product": "product detail, random of 1,000",
           "product_hot": "product detail, one hot product", "me": "GET /me (bearer)",
@@ -473,8 +583,9 @@ def markdown(report: dict) -> str:
     checks = report["checks"]
     lines += ["", f"Stock after the checkout runs: {checks['oversold_after_stripe']['orders']:,} orders, "
                   f"{checks['oversold_after_stripe']['lots_mismatched_or_oversold']} lots whose reserved count "
-                  "differs from their live allocations or exceeds what is on hand.", ""]
-    return "\n".join(lines)
+                  "differs from their live allocations or exceeds what is on hand."]
+    lines += comparison_markdown(report.get("server_comparison", {"servers": []}))
+    return "\n".join(lines + [""])
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,46 @@
+"""The WSGI servers the bench drives, each in the same shape: 4 processes × 4 threads, each process
+taking at most 4 connections at a time (bench/gunicorn.conf.py says why), keep-alive on, HTTP/1.1.
+
+gunicorn (production's server) reads bench/gunicorn.conf.py. granian gets the same shape from its
+own options: --workers 4 (processes); --blocking-threads 4 (the Python threads that run the app in
+each process, gunicorn's gthread `threads`); --backpressure 4 (the connections a process accepts at
+once, gunicorn's `worker_connections`: granian's backpressure limits its accept loop, so it counts
+connections, not requests); one Rust runtime thread per process for the sockets (its default); no
+access log (the app writes its own JSON access line, core/logs.py), as gunicorn's `accesslog = None`.
+"""
+
+from pathlib import Path
+
+KINDS = ("gunicorn", "granian")  # gunicorn first: production's server, whose runs make the main table
+PROCESSES = 4
+THREADS = 4
+CONNECTIONS_PER_PROCESS = 4
+BACKLOG = 512
+GUNICORN_CONF = Path(__file__).resolve().parent / "gunicorn.conf.py"
+
+
+def parse_kinds(value: str) -> list[str]:
+    """`--servers gunicorn,granian`: known servers, each once, gunicorn among them (the main table's)."""
+    kinds = [kind.strip() for kind in value.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown server {', '.join(unknown)} (known: {', '.join(KINDS)})")
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"a server named twice in {value!r}")
+    if "gunicorn" not in kinds:
+        raise ValueError("gunicorn must be among the servers: the main table is production's server")
+    return sorted(kinds, key=KINDS.index)
+
+
+def command(kind: str, *, bin_dir: Path, app: str, port: int) -> list[str]:
+    """The command line that serves `app` ("module:attribute") on 127.0.0.1:`port`.
+    gunicorn takes its address from BENCH_BIND (bench/gunicorn.conf.py), which run.py sets too."""
+    if kind == "gunicorn":
+        return [str(bin_dir / "gunicorn"), "-c", str(GUNICORN_CONF), app]
+    if kind == "granian":
+        return [str(bin_dir / "granian"), "--interface", "wsgi", "--http", "1", "--no-ws",
+                "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(PROCESSES), "--blocking-threads", str(THREADS),
+                "--backpressure", str(CONNECTIONS_PER_PROCESS), "--runtime-threads", "1",
+                "--backlog", str(BACKLOG), "--no-access-log", "--log-level", "warning", app]
+    raise ValueError(f"unknown server {kind}")
