@@ -66,6 +66,7 @@ def main() -> int:
     options.out.mkdir(parents=True, exist_ok=True)
     require("wrk", "pgbench")
     size, prefix = options.products, options.db_prefix
+    started = time.monotonic()
     if options.audit_cost:
         return audit_cost(options)
     print(f"== preparing databases ({size:,} and 1,000 products)", flush=True)
@@ -98,6 +99,7 @@ def main() -> int:
 
     report = assemble(rows, notes, pgbench, options)
     report["server_comparison"] = compare(by_server)
+    report["elapsed_s"] = round(time.monotonic() - started)
     (options.out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (options.out / "latest.md").write_text(markdown(report))
     print((options.out / "latest.md").read_text())
