@@ -1,6 +1,8 @@
 """The bench's own accounting: CPU time per request and the check that every 201 is a new order."""
 
 import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 from bench import cpu
@@ -25,3 +27,20 @@ def test_a_replayed_checkout_is_not_honest():
     assert honest({"orders_created": 110, "created": 100}, options)  # in flight when wrk stopped
     assert not honest({"orders_created": 60, "created": 100}, options)  # 40 replays answered 201
     assert not honest({"orders_created": 130, "created": 100}, options)
+
+
+def test_a_server_s_processes_are_every_descendant_of_its_master():
+    parents = {10: 1, 11: 10, 12: 10, 13: 12, 20: 1, 21: 20}  # 13: a worker's child; 20 and 21: another tree
+    assert cpu.descendants(parents, 10) == {11, 12, 13}
+
+
+def test_a_worker_that_left_its_server_s_process_group_is_still_counted():
+    # The master starts a worker that makes a session of its own and says its pid once it has.
+    worker = "import os, sys, time; os.setsid(); print(os.getpid(), flush=True); sys.stdin.read()"
+    master = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {worker!r}])"
+    with subprocess.Popen([sys.executable, "-c", master], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          start_new_session=True, text=True) as server:
+        worker_pid = int(server.stdout.readline())
+        assert worker_pid not in cpu.group(server.pid)
+        assert {server.pid, worker_pid} <= set(cpu.server(server.pid))
+        server.stdin.close()  # the worker reads to the end of its input, then both exit
