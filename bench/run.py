@@ -62,6 +62,10 @@ PGBENCH_WARMUP_S = 5
 
 def main() -> int:
     options = parse()
+    # Stopped by a signal (even from a background shell, which ignores SIGINT), unwind so every server
+    # and localstripe started so far is stopped too, instead of left serving.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     WORK.mkdir(parents=True, exist_ok=True)
     options.out.mkdir(parents=True, exist_ok=True)
     require("wrk", "pgbench")
@@ -520,8 +524,8 @@ def compare(by_server: dict[str, dict[str, dict]]) -> dict:
         row["ratios"] = {kind: {key: ratio(by_server[kind][name][key], base[name][key]) for key in COMPARED_FIGURES}
                          for kind in others}
         rows.append(row)
-    return {"servers": list(by_server), "shape": f"{servers.PROCESSES} processes × {servers.THREADS} threads, "
-            f"{servers.CONNECTIONS_PER_PROCESS} connections a process", "scenarios": rows}
+    return {"servers": list(by_server), "shape": f"{servers.PROCESSES} processes × {servers.THREADS} threads",
+            "scenarios": rows}
 
 
 def comparison_markdown(comparison: dict) -> list[str]:

@@ -3,10 +3,18 @@ taking at most 4 connections at a time (bench/gunicorn.conf.py says why), keep-a
 
 gunicorn (production's server) reads bench/gunicorn.conf.py. granian gets the same shape from its
 own options: --workers 4 (processes); --blocking-threads 4 (the Python threads that run the app in
-each process, gunicorn's gthread `threads`); --backpressure 4 (the connections a process accepts at
-once, gunicorn's `worker_connections`: granian's backpressure limits its accept loop, so it counts
-connections, not requests); one Rust runtime thread per process for the sockets (its default); no
-access log (the app writes its own JSON access line, core/logs.py), as gunicorn's `accesslog = None`.
+each process, gunicorn's gthread `threads`: at most 4 requests in the app per process); one Rust
+runtime thread per process for the sockets (its default); the same backlog; no access log (the app
+writes its own JSON access line, core/logs.py), as gunicorn's `accesslog = None`.
+
+gunicorn's `worker_connections = 4` has no granian twin. Its workers share one listening socket, so a
+connection one worker will not take waits for another. granian's workers each listen on a socket of
+their own (SO_REUSEPORT: the kernel hashes each new connection to one of them), and --backpressure
+caps the connections a worker accepts: with --backpressure 4, the connections hashed to a full
+worker were never accepted while wrk's keep-alive connections stayed open (measured: 3 of 16 sat in
+one worker's queue for a whole run). So granian keeps its default backpressure (backlog ÷ workers),
+above any run's connection count, and --blocking-threads bounds the work in the app, as granian's
+documentation advises.
 """
 
 from pathlib import Path
@@ -14,7 +22,6 @@ from pathlib import Path
 KINDS = ("gunicorn", "granian")  # gunicorn first: production's server, whose runs make the main table
 PROCESSES = 4
 THREADS = 4
-CONNECTIONS_PER_PROCESS = 4
 BACKLOG = 512
 GUNICORN_CONF = Path(__file__).resolve().parent / "gunicorn.conf.py"
 
@@ -41,6 +48,6 @@ def command(kind: str, *, bin_dir: Path, app: str, port: int) -> list[str]:
         return [str(bin_dir / "granian"), "--interface", "wsgi", "--http", "1", "--no-ws",
                 "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(PROCESSES), "--blocking-threads", str(THREADS),
-                "--backpressure", str(CONNECTIONS_PER_PROCESS), "--runtime-threads", "1",
+                "--runtime-threads", "1",
                 "--backlog", str(BACKLOG), "--no-access-log", "--log-level", "warning", app]
     raise ValueError(f"unknown server {kind}")
