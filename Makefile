@@ -83,6 +83,8 @@ demo: seed
 	scripts/demo.sh
 
 # The benchmark needs PostgreSQL running (as for the tests) and wrk, from Debian's packages.
+# BENCH_ARGS='--servers gunicorn,granian' adds the server comparison; '--db-prefix NAME' keeps a second
+# bench's databases apart (bench/run.py --help).
 bench: install
 	command -v wrk >/dev/null || (apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk))
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

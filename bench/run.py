@@ -1,10 +1,10 @@
 """`make bench`: load a realistic catalog into PostgreSQL, serve it with gunicorn, drive it
-with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md). The
-scenarios in COMPARED are also served by granian in the same run, each right beside gunicorn's
-(bench/servers.py), for the server comparison table.
+with wrk, and write every figure as a ratio to the same run's /healthz (bench/README.md). With
+--servers gunicorn,granian the scenarios in COMPARED are also served by granian in the same run, each
+right beside gunicorn's (bench/servers.py), for a server comparison table.
 
     .venv/bin/python bench/run.py [--duration 15] [--connections 16] [--quick] [--audit-cost]
-        [--servers gunicorn,granian] [--db-prefix rxloop_bench] [--out bench/results]
+        [--servers gunicorn[,granian]] [--db-prefix rxloop_bench] [--out bench/results]
 
 Two benches on one PostgreSQL server need different --db-prefix (or BENCH_DB_PREFIX): each drops
 and recreates its own databases, <prefix>_<products>, <prefix>_1k and <prefix>_pgbench.
@@ -164,8 +164,11 @@ def parse(argv: list[str] | None = None, environ=os.environ):
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s scenarios, 5,000 products")
     parser.add_argument("--audit-cost", action="store_true",
                         help="only checkout, with the audit log on and off (bench/README.md)")
-    parser.add_argument("--servers", type=server_kinds, default=",".join(servers.KINDS),
-                        help="servers to compare on the COMPARED scenarios (gunicorn always: the main table's)")
+    # gunicorn alone by default: a full `make bench` already takes over 8 minutes on the shared machine,
+    # and the comparison adds a run of each COMPARED scenario (about 2 minutes at 15 s a scenario).
+    parser.add_argument("--servers", type=server_kinds, default="gunicorn",
+                        help="servers to drive on the COMPARED scenarios, e.g. gunicorn,granian (bench/servers.py); "
+                             "gunicorn always: the main table's")
     parser.add_argument("--db-prefix", type=database_prefix, default=environ.get("BENCH_DB_PREFIX", DB_PREFIX),
                         help="the bench databases' name prefix (env BENCH_DB_PREFIX): one per concurrent bench")
     parser.add_argument("--out", type=Path, default=Path(environ.get("BENCH_OUT", RESULTS)),

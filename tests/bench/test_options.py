@@ -22,9 +22,9 @@ def test_a_prefix_that_is_not_a_plain_lower_case_name_is_refused(prefix, capsys)
     assert refused.value.code == 2
 
 
-def test_both_servers_are_compared_unless_told_otherwise():
-    assert parse([], environ={}).servers == ["gunicorn", "granian"]
-    assert parse(["--servers", "gunicorn"], environ={}).servers == ["gunicorn"]
+def test_gunicorn_alone_is_driven_unless_a_comparison_is_asked_for():
+    assert parse([], environ={}).servers == ["gunicorn"]
+    assert parse(["--servers", "gunicorn,granian"], environ={}).servers == ["gunicorn", "granian"]
 
 
 def test_servers_are_driven_in_a_fixed_order_gunicorn_first():
