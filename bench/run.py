@@ -164,8 +164,9 @@ def parse(argv: list[str] | None = None, environ=os.environ):
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 s scenarios, 5,000 products")
     parser.add_argument("--audit-cost", action="store_true",
                         help="only checkout, with the audit log on and off (bench/README.md)")
-    # gunicorn alone by default: a full `make bench` already takes over 8 minutes on the shared machine,
-    # and the comparison adds a run of each COMPARED scenario (about 2 minutes at 15 s a scenario).
+    # gunicorn alone by default: the comparison adds a run of each COMPARED scenario and a second server's
+    # start-up (about 2 minutes at 15 s a scenario) to a bench already longer than 8 minutes on the shared
+    # machine (20,000 products, 8 s scenarios and both servers took 11 minutes there).
     parser.add_argument("--servers", type=server_kinds, default="gunicorn",
                         help="servers to drive on the COMPARED scenarios, e.g. gunicorn,granian (bench/servers.py); "
                              "gunicorn always: the main table's")
