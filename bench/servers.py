@@ -1,5 +1,5 @@
-"""The WSGI servers the bench drives, each in the same shape: 4 processes × 4 threads, each process
-taking at most 4 connections at a time (bench/gunicorn.conf.py says why), keep-alive on, HTTP/1.1.
+"""The WSGI servers the bench drives, each in the same shape: 4 processes × 4 threads (at most 4
+requests in the app per process), keep-alive on, HTTP/1.1.
 
 gunicorn (production's server) reads bench/gunicorn.conf.py. granian gets the same shape from its
 own options: --workers 4 (processes); --blocking-threads 4 (the Python threads that run the app in
@@ -14,7 +14,8 @@ caps the connections a worker accepts: with --backpressure 4, the connections ha
 worker were never accepted while wrk's keep-alive connections stayed open (measured: 3 of 16 sat in
 one worker's queue for a whole run). So granian keeps its default backpressure (backlog ÷ workers),
 above any run's connection count, and --blocking-threads bounds the work in the app, as granian's
-documentation advises.
+documentation advises. The kernel's hash still spreads connections unevenly (16 of wrk's came to
+6/5/4/1, 7/5/3/1 and 8/5/3/0 a worker in three runs), where gunicorn gives each worker exactly 4.
 """
 
 from pathlib import Path
