@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 
 from core.identity.token_cache import CHANNEL, EXTENSION, TokenCache
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("rxloop.identity")
 
 # Migration 0018's triggers: without them no notice would ever come, so the cache stays off.
 TRIGGERS = ("access_tokens_notify_change", "users_notify_change")
@@ -25,6 +25,7 @@ class Listener(threading.Thread):
         self.cache = cache
         self.conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.stopping = threading.Event()
+        self._wake, self._waken = os.pipe()  # stop() writes to it: the wait on the connection ends
         self.backend_pid: int | None = None  # the listening backend (tests end it)
 
     def run(self) -> None:
@@ -32,7 +33,8 @@ class Listener(threading.Thread):
             try:
                 self._listen()
             except psycopg.Error as exc:
-                log.warning("revocation channel lost (%s): tokens are resolved in the database", type(exc).__name__)
+                log.warning("revocation channel lost (%s): tokens are resolved in the database until it is back",
+                            type(exc).__name__)
             finally:
                 self.cache.close()
                 self.cache.reading(False)
@@ -40,6 +42,7 @@ class Listener(threading.Thread):
 
     def stop(self) -> None:
         self.stopping.set()
+        os.write(self._waken, b"x")
 
     def _listen(self) -> None:
         with psycopg.connect(self.conninfo, autocommit=True, keepalives=1, keepalives_idle=10,
@@ -56,7 +59,9 @@ class Listener(threading.Thread):
             fd = conn.fileno()
             self.cache.open(fd)  # after LISTEN: every commit from here on reaches us
             while not self.stopping.is_set():
-                readable, _, _ = select.select([fd], [], [], self.cache.heartbeat)
+                readable, _, _ = select.select([fd, self._wake], [], [], self.cache.heartbeat)
+                if self.stopping.is_set():
+                    return
                 if readable:
                     self.cache.reading(True)
                     conn.pgconn.consume_input()  # raises when the connection is gone

@@ -140,7 +140,7 @@ class TokenCache:
             self._entries[digest] = Entry(snapshot, expires_at, self.clock())
             self._by_user.setdefault(snapshot.id, set()).add(digest)
 
-    def __len__(self) -> int:
+    def size(self) -> int:
         return len(self._entries)
 
     # Under the lock ------------------------------------------------------------------------

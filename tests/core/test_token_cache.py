@@ -65,7 +65,7 @@ def test_nothing_is_kept_before_the_channel_listens(clock):
     cache = TokenCache(max_age=60, max_entries=3, heartbeat=10, clock=clock)
     assert cache.generation() is None
     fill(cache, "d1")
-    assert len(cache) == 0
+    assert cache.size() == 0
 
 
 def test_a_notice_between_the_read_and_the_fill_voids_the_fill(cache):
@@ -95,7 +95,7 @@ def test_a_user_notice_drops_every_token_of_that_user(cache):
 def test_a_truncate_notice_drops_everything(cache):
     fill(cache, "d1")
     cache.forget("*")
-    assert len(cache) == 0
+    assert cache.size() == 0
 
 
 def test_unread_data_on_the_channel_suspends_the_cache(cache, channel):
@@ -142,7 +142,7 @@ def test_an_entry_is_not_used_past_its_tokens_expiry(cache, time_machine):
     fill(cache, "d1", expires_in=5)
     time_machine.shift(timedelta(seconds=6))
     assert cache.get("d1") is None
-    assert len(cache) == 0
+    assert cache.size() == 0
 
 
 def test_an_entry_is_not_used_past_its_max_age(cache, clock):
@@ -155,6 +155,6 @@ def test_an_entry_is_not_used_past_its_max_age(cache, clock):
 def test_the_oldest_entry_gives_way_at_the_size_bound(cache):
     for digest in ("d1", "d2", "d3", "d4"):
         fill(cache, digest)
-    assert len(cache) == 3
+    assert cache.size() == 3
     assert cache.get("d1") is None
     assert cache.get("d4") is not None

@@ -68,7 +68,7 @@ def worker(committed_url):
     worker = cached_app(committed_url)
     yield worker
     cache = worker.extensions.get("rxloop.token_cache")
-    if cache:
+    if isinstance(cache, TokenCache):
         cache.listener.stop()
         cache.listener.join(timeout=30)
     worker.extensions["rxloop.db"].engine.dispose()
@@ -209,7 +209,7 @@ def test_the_cache_starts_empty_when_the_channel_comes_back(worker, new_user, op
     with operator.begin() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_backend})
     wait_until(lambda: cache.listener.backend_pid != first_backend and cache.live())
-    assert len(cache) == 0
+    assert cache.size() == 0
     assert me(worker, auth)[::2][0] == 200
     assert me(worker, auth)[::2] == (200, 0)
 
