@@ -4,10 +4,11 @@ import socket
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from core.identity.models import User
-from core.identity.token_cache import TokenCache
+from core.identity.token_cache import TokenCache, forget_after_commit
 
 
 class Clock:
@@ -158,3 +159,12 @@ def test_the_oldest_entry_gives_way_at_the_size_bound(cache):
     assert cache.size() == 3
     assert cache.get("d1") is None
     assert cache.get("d4") is not None
+
+
+def test_a_token_revoked_by_this_process_is_forgotten_as_its_transaction_commits(cache):
+    fill(cache, "d1")
+    with Session() as session:
+        forget_after_commit(session, cache, "d1")
+        assert cache.get("d1") is not None  # not before: the revocation may yet roll back
+        session.commit()
+    assert cache.get("d1") is None
