@@ -6,7 +6,6 @@ These tests commit (the database's notices go out only on commit), in a database
 import multiprocessing
 import threading
 import time
-import uuid
 
 import pytest
 from flask_migrate import upgrade
@@ -85,9 +84,8 @@ def operator(committed_url):
 @pytest.fixture
 def new_user(worker):
     def new(role="patient"):
-        with worker.test_request_context():
-            with worker.extensions["rxloop.db"].sessionmaker() as session:
-                user, token = make_user(session, role=role)
+        with worker.test_request_context(), worker.extensions["rxloop.db"].sessionmaker() as session:
+            user, token = make_user(session, role=role)
         return user.id, {"Authorization": f"Bearer {token}"}
 
     return new
