@@ -6,8 +6,8 @@ from flask import g, request
 
 from core.db import current_session
 from core.errors import Forbidden, Unauthenticated
-from core.i18n import _
 from core.identity.accounts import resolve_token
+from core.i18n import _
 
 ACCESS_ATTRIBUTE = "_rxloop_access"
 BEARER = [{"bearerAuth": []}]

@@ -13,23 +13,12 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.db import add_unique, keep_on_rollback, utcnow
 from core.encryption.keys import current_ring
-from core.errors import (
-    Conflict,
-    DomainError,
-    NotFound,
-    Unauthenticated,
-    ValidationFailed,
-)
+from core.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
 from core.i18n import _, _l
 from core.identity import revocations, second_factor, token_cache
-from core.identity.events import IdentityEvent
 from core.identity.models import ROLES, AccessToken, LoginThrottle, User
-from core.identity.passwords import (
-    burn_verification_time,
-    hash_password,
-    password_refusals,
-    verify_password,
-)
+from core.identity.passwords import burn_verification_time, hash_password, password_refusals, verify_password
+from core.identity.events import IdentityEvent
 from core.problems import Problem
 
 EMAIL_TAKEN = _l("An account with this email already exists.")

@@ -4,21 +4,15 @@ from flask import g
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
+from core.openapi import declares
+from core.problems import Problem
 from core.db import current_session
 from core.identity import accounts
 from core.identity.access import authenticated, public, requires
 from core.identity.schemas import (
-    AdminReasonSchema,
-    NewUserSchema,
-    OtpSchema,
-    TokenRequestSchema,
-    TokenSchema,
-    TotpEnrolmentRequestSchema,
-    TotpEnrolmentSchema,
-    UserSchema,
+    AdminReasonSchema, NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentRequestSchema,
+    TotpEnrolmentSchema, UserSchema,
 )
-from core.openapi import declares
-from core.problems import Problem
 from core.ratelimit import account_key, limiter, login_limit
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
