@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from core.config import ConfigError, from_environment, validate
 from core.db import utcnow
 from core.identity.models import User
 from core.identity.token_cache import TokenCache, forget_after_commit
@@ -168,3 +169,15 @@ def test_a_token_revoked_by_this_process_is_forgotten_as_its_transaction_commits
         assert cache.get("d1") is not None  # not before: the revocation may yet roll back
         session.commit()
     assert cache.get("d1") is None
+
+
+def test_the_token_cache_is_on_by_default_and_off_with_zero():
+    assert from_environment({})["TOKEN_CACHE"] is True
+    assert from_environment({"TOKEN_CACHE": "0"})["TOKEN_CACHE"] is False
+
+
+@pytest.mark.parametrize("setting", [{"TOKEN_CACHE_SECONDS": "0"}, {"TOKEN_CACHE_SECONDS": "7200"},
+                                     {"TOKEN_CACHE_SIZE": "0"}])
+def test_token_cache_bounds_out_of_range_are_refused(setting):
+    with pytest.raises(ConfigError):
+        validate(from_environment(setting))
