@@ -16,6 +16,7 @@ from core.identity import revocations
 from core.identity.token_cache import TokenCache
 from tests.conftest import TEST_CONFIG
 from tests.factories.identity import make_user
+from tests.web.conftest import PageClient
 
 
 def wait_until(condition, seconds=10.0):
@@ -241,3 +242,15 @@ def test_a_handler_changes_the_user_it_got_from_the_cache(worker, new_user):
     with worker.extensions["rxloop.db"].engine.connect() as conn:
         secret = conn.execute(text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user_id}).scalar()
     assert secret is not None
+
+
+def test_the_workbench_serves_signed_in_pages_from_the_cache_and_signs_out_at_once(worker, new_user):
+    listening_cache(worker)
+    with worker.test_request_context(), worker.extensions["rxloop.db"].sessionmaker() as session:
+        pharmacist, _ = make_user(session, role="pharmacist")
+    pages = PageClient(worker.test_client())
+    assert pages.sign_in(pharmacist.email).status_code == 302
+    assert pages.get("/pharmacy/review").status_code == 200
+    assert pages.get("/pharmacy/review").status_code == 200  # its token resolved from the cache
+    assert pages.submit("/sign-out").status_code == 302
+    assert pages.get("/pharmacy/review").status_code == 302  # back to the sign-in page
