@@ -62,17 +62,17 @@ class Listener(threading.Thread):
                 readable, _, _ = select.select([fd, self._wake], [], [], self.cache.heartbeat)
                 if self.stopping.is_set():
                     return
+                self.cache.reading(True)  # from taking data off the socket until its notices are handled
                 if readable:
-                    self.cache.reading(True)
                     conn.pgconn.consume_input()  # raises when the connection is gone
                     while notice := conn.pgconn.notifies():
                         conn.pgconn.notify_handler(notice)
                     if conn.pgconn.status != psycopg.pq.ConnStatus.OK:
                         raise psycopg.OperationalError("the revocation channel's connection is closed")
-                    self.cache.reading(False)
                 else:
                     conn.execute("SELECT 1")  # a heartbeat: a silently dead link stops being trusted
                 self.cache.heard()
+                self.cache.reading(False)
 
 
 HEARTBEAT_SECONDS = 10.0
