@@ -56,6 +56,12 @@ def from_environment(env=None) -> dict:
         "PHARMACY_LICENCE": env.get("PHARMACY_LICENCE", "DEV-PHARMACY-0000"),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 1024 * 1024),
         "TOKEN_TTL_SECONDS": _int(env, "TOKEN_TTL_SECONDS", 3600),
+        # Resolved tokens kept in each process (PostgreSQL only: revocations are pushed to every process by
+        # LISTEN/NOTIFY, and while that channel is down every request asks the database), each at most
+        # TOKEN_CACHE_SECONDS and never past the token's expiry, at most TOKEN_CACHE_SIZE per process.
+        "TOKEN_CACHE": env.get("TOKEN_CACHE", "1") not in ("0", "false", ""),
+        "TOKEN_CACHE_SECONDS": _int(env, "TOKEN_CACHE_SECONDS", 60),
+        "TOKEN_CACHE_SIZE": _int(env, "TOKEN_CACHE_SIZE", 10000),
         "ORDER_TTL_MINUTES": _int(env, "ORDER_TTL_MINUTES", 30),
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
@@ -137,5 +143,11 @@ def validate(config: dict) -> None:
             data_keys.parse(config["RXLOOP_DATA_KEYS"])
         except data_keys.InvalidKeyRing as exc:
             raise ConfigError(f"RXLOOP_DATA_KEYS: {exc}") from None
+    if config["TOKEN_CACHE"] not in (True, False):
+        raise ConfigError("TOKEN_CACHE must be true or false")
+    if not 1 <= config["TOKEN_CACHE_SECONDS"] <= 3600:
+        raise ConfigError("TOKEN_CACHE_SECONDS must be between 1 and 3600")
+    if config["TOKEN_CACHE_SIZE"] < 1:
+        raise ConfigError("TOKEN_CACHE_SIZE must be at least 1")
     if config["RXLOOP_POLICY"] not in ("cn", "us"):
         raise ConfigError("RXLOOP_POLICY must be 'cn' or 'us'")

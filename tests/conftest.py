@@ -38,6 +38,9 @@ TEST_CONFIG = {
     "AUDIT_SIGNING_KEY": base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
     "AUDIT_SEAL_IN_PROCESS": False,  # tests seal by calling the job (tests/core/test_audit_sealing.py)
     "RXLOOP_DATA_KEYS": TEST_DATA_KEYS,
+    # Each test's writes are rolled back, never committed, so no revocation notice would ever go out:
+    # the token cache is tested on committed data by tests/core/test_token_cache*.py.
+    "TOKEN_CACHE": False,
 }
 
 

@@ -15,7 +15,7 @@ from core.db import add_unique, keep_on_rollback, utcnow
 from core.encryption.keys import current_ring
 from core.errors import Conflict, DomainError, NotFound, Unauthenticated, ValidationFailed
 from core.i18n import _, _l
-from core.identity import second_factor
+from core.identity import revocations, second_factor, token_cache
 from core.identity.models import ROLES, AccessToken, LoginThrottle, User
 from core.identity.passwords import burn_verification_time, hash_password, password_refusals, verify_password
 from core.identity.events import IdentityEvent
@@ -145,9 +145,21 @@ def issue_token(*, session: Session, user: User) -> tuple[str, int]:
 
 
 def resolve_token(*, session: Session, token: str) -> User | None:
+    """The active user of an unexpired, unrevoked token, as an instance of `session`; else None.
+
+    On PostgreSQL the answer is kept in the process (core/identity/token_cache.py) and reused,
+    without a query, until a notice says the token or its user changed."""
+    digest = _digest(token)
+    cache = revocations.cache_for(current_app)
+    generation = None
+    if cache is not None:
+        cached = cache.get(digest)
+        if cached is not None:
+            return token_cache.attach(session, cached)
+        generation = cache.generation()  # before the read: a notice after it voids the fill
     row = session.execute(
         select(AccessToken, User).join(User, User.id == AccessToken.user_id)
-        .where(AccessToken.token_hash == _digest(token))
+        .where(AccessToken.token_hash == digest)
     ).first()
     if row is None:
         return None
@@ -156,12 +168,18 @@ def resolve_token(*, session: Session, token: str) -> User | None:
         return None
     if not user.is_active:
         return None
+    if cache is not None:
+        cache.fill(digest, user=user, expires_at=access_token.expires_at, generation=generation)
     return user
 
 
 def revoke_token(*, session: Session, token: str, user: User) -> None:
-    session.execute(update(AccessToken).where(AccessToken.token_hash == _digest(token))
+    digest = _digest(token)
+    session.execute(update(AccessToken).where(AccessToken.token_hash == digest)
                     .values(revoked_at=utcnow()))
+    cache = revocations.cache_for(current_app)
+    if cache is not None:  # other processes learn it from the database's notice (migration 0018)
+        token_cache.forget_after_commit(session, cache, digest)
     audit.record(session=session, actor_id=user.id, action=IdentityEvent.USER_LOGGED_OUT, subject_type="user",
                  subject_id=user.id, detail={})
 
