@@ -66,7 +66,7 @@ def lines_of(*, session: Session, orders: list[Order]) -> dict[str, list[dict]]:
     for allocation, lot in session.execute(
             select(LotAllocation, InventoryLot).join(InventoryLot, InventoryLot.id == LotAllocation.lot_id)
             .where(LotAllocation.order_line_id.in_([line.id for line in line_rows]))
-            .order_by(LotAllocation.created_at, LotAllocation.id)):
+            .order_by(LotAllocation.created_at, InventoryLot.expiry_date, InventoryLot.id)):  # ties: FEFO, as reserved
         allocations.setdefault(allocation.order_line_id, []).append(
             {"lot_id": lot.id, "lot_number": lot.lot_number, "expiry_date": lot.expiry_date,
              "quantity": allocation.quantity, "status": allocation.status})
