@@ -25,8 +25,8 @@ def buy(app, committed, user, key, product, quantity=1, *, lock_timeout=None):
         if lock_timeout:
             s.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
         _, _, lines = orders.checkout(session=s, user=s.merge(user), idempotency_key=key,
-                                          body={"items": [{"product_id": product.id, "quantity": quantity}],
-                                                "shipping_address": ADDRESS})
+                                      body={"items": [{"product_id": product.id, "quantity": quantity}],
+                                            "shipping_address": ADDRESS})
         return [lot["lot_id"] for lot in lines[0]["lots"]]
 
 
