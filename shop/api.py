@@ -28,8 +28,10 @@ def _product(product):
     return catalog.describe(session=current_session(), products=[product], policy=_policy())[0]
 
 
-def _order(order):
-    return order_queries.describe(session=current_session(), orders=[order])[0]
+def _order(order, lines: list[dict] | None = None):
+    """One order as the API shows it; `lines` when in hand (an order just placed)."""
+    in_hand = None if lines is None else {order.id: lines}
+    return order_queries.describe(session=current_session(), orders=[order], lines=in_hand)[0]
 
 
 # ---- catalog -----------------------------------------------------------------------
@@ -163,9 +165,9 @@ def checkout(headers, body):
     authorised for `total`. The same `Idempotency-Key` and body return the same order (200), another
     body 409 `conflict`. A prescription medicine without an approved prescription of yours covering it
     answers 409 `prescription-required` with `consultation_url` to start a consultation."""
-    order, created = orders.checkout(session=current_session(), user=g.user,
-                                      idempotency_key=headers["idempotency_key"], body=body)
-    return _order(order), 201 if created else 200
+    placed = orders.checkout(session=current_session(), user=g.user, idempotency_key=headers["idempotency_key"],
+                             body=body)
+    return _order(placed.order, placed.lines), 201 if placed.created else 200
 
 
 @orders_blp.route("/orders", methods=["GET"])

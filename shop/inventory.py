@@ -1,14 +1,20 @@
 """Inventory lots: receive, recall, and FEFO allocation that can never oversell.
 
 Every change to `reserved` or `on_hand` is a conditional UPDATE whose WHERE re-checks
-the stock, so concurrent buyers cannot both take the last units — on PostgreSQL the
-second waits for the first's row lock and re-evaluates; SQLite serialises writers.
+the stock, so concurrent buyers cannot both take the last units; SQLite serialises writers.
+
+FEFO under contention (PostgreSQL): a buyer takes packs from the earliest-expiring eligible
+lot with free packs that no other transaction holds locked (`FOR UPDATE SKIP LOCKED`), so
+buyers of one hot product spread over its lots instead of queueing on one row. A later lot
+is used only while every earlier eligible lot is full or locked by another buyer's
+transaction at that instant; only when every eligible lot with free packs is locked does
+the buyer wait, for the earliest of them, and stock is short only when none has free packs.
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -27,6 +33,8 @@ class OutOfStock(DomainError):
 class Allocation:
     lot_id: str
     quantity: int
+    lot_number: str
+    expiry_date: date
 
 
 def receive(*, session: Session, actor_id: str, product_id: str, lot_number: str,
@@ -49,46 +57,51 @@ def earliest_acceptable_expiry(today: date, days_supply: int | None) -> date:
     return today + timedelta(days=max(days_supply or 0, 1))
 
 
-def eligible_lots(*, session: Session, product_id: str, today: date, days_supply: int | None):
-    """FEFO: first expiry, first out; never expired, recalled or too short-dated."""
-    return list(session.scalars(
-        select(InventoryLot)
-        .where(InventoryLot.product_id == product_id, InventoryLot.recalled.is_(False),
-               InventoryLot.expiry_date >= earliest_acceptable_expiry(today, days_supply),
-               InventoryLot.on_hand > InventoryLot.reserved)
-        .order_by(InventoryLot.expiry_date, InventoryLot.id)
-        .execution_options(populate_existing=True)))
+def _eligible(product_id: str, earliest_expiry: date):
+    return and_(InventoryLot.product_id == product_id, InventoryLot.recalled.is_(False),
+                InventoryLot.expiry_date >= earliest_expiry, InventoryLot.on_hand > InventoryLot.reserved)
+
+
+def _first_free_lot(session: Session, product_id: str, earliest_expiry: date, *, skip_locked: bool):
+    """The earliest-expiring eligible lot with free packs, locked for this transaction. With
+    `skip_locked`, lots another transaction holds are passed over (none: every one is held or
+    full); without, the earliest is waited for and re-checked once its holder ends."""
+    return session.execute(
+        select(InventoryLot.id, InventoryLot.lot_number, InventoryLot.expiry_date,
+               (InventoryLot.on_hand - InventoryLot.reserved).label("free"))
+        .where(_eligible(product_id, earliest_expiry))
+        .order_by(InventoryLot.expiry_date, InventoryLot.id).limit(1)
+        .with_for_update(skip_locked=skip_locked)).first()
 
 
 def reserve(*, session: Session, product_id: str, quantity: int, days_supply: int | None = None,
             today: date | None = None) -> list[Allocation]:
-    """Reserve `quantity` packs across lots, earliest expiry first, or raise OutOfStock.
+    """Reserve `quantity` packs across lots, earliest expiry first (FEFO under contention: see
+    the module's docstring), or raise OutOfStock.
 
     Partial reservations made before a shortfall are undone by the caller's unit of work
     (the whole checkout is one transaction), so a failed checkout holds nothing.
     """
-    today = today or utcnow().date()
+    earliest_expiry = earliest_acceptable_expiry(today or utcnow().date(), days_supply)
     need, taken = quantity, []
-    for lot in eligible_lots(session=session, product_id=product_id, today=today, days_supply=days_supply):
-        free = lot.on_hand - lot.reserved  # as just read; the conditional UPDATE checks again
-        while need > 0 and free > 0:
-            take = min(need, free)
-            result = session.execute(
-                update(InventoryLot)
-                .where(InventoryLot.id == lot.id, InventoryLot.recalled.is_(False),
-                       InventoryLot.on_hand - InventoryLot.reserved >= take)
-                .values(reserved=InventoryLot.reserved + take)
-                .execution_options(synchronize_session=False))
-            if result.rowcount == 1:
-                taken.append(Allocation(lot.id, take))
-                need, free = need - take, free - take
-            else:  # another buyer took units between our read and write: read again
-                free = session.scalar(select(InventoryLot.on_hand - InventoryLot.reserved)
-                                      .where(InventoryLot.id == lot.id)) or 0
-        if need == 0:
-            return taken
-    raise OutOfStock(_("Not enough stock for this product."), product_id=product_id,
-                     requested=quantity, available=quantity - need)
+    while need > 0:
+        lot = (_first_free_lot(session, product_id, earliest_expiry, skip_locked=True)
+               or _first_free_lot(session, product_id, earliest_expiry, skip_locked=False))
+        if lot is None:
+            raise OutOfStock(_("Not enough stock for this product."), product_id=product_id,
+                             requested=quantity, available=quantity - need)
+        take = min(need, lot.free)
+        # The row is ours until commit; the WHERE re-checks the stock all the same.
+        result = session.execute(
+            update(InventoryLot)
+            .where(InventoryLot.id == lot.id, InventoryLot.recalled.is_(False),
+                   InventoryLot.on_hand - InventoryLot.reserved >= take)
+            .values(reserved=InventoryLot.reserved + take)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            taken.append(Allocation(lot.id, take, lot.lot_number, lot.expiry_date))
+            need -= take
+    return taken
 
 
 def release(*, session: Session, allocation: LotAllocation) -> bool:

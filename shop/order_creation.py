@@ -8,18 +8,21 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
+from typing import NamedTuple
+
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consult import consultation_requests, dispensing, online_sale, packs, patients
 from core import audit
-from core.db import utcnow
+from core.db import is_postgres, new_id, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.i18n import _, n_
 from core.identity.models import User
-from shop import catalog, inventory
+from consult.models import Drug
+from shop import catalog, inventory, order_queries
 from shop.models import CartLine, LotAllocation, Order, OrderLine, Product
 from shop.events import ShopEvent
 from core.i18n import _
@@ -40,71 +43,98 @@ def existing_order(*, session: Session, user: User, key: str, fingerprint: str) 
     return order
 
 
-def create(*, session: Session, user: User, idempotency_key: str, body: dict,
-             now: datetime | None = None) -> tuple[Order, bool]:
-    """A new order waiting for payment, or the one this key already made (and False).
+class Placed(NamedTuple):
+    """What checkout answers: the order, whether this request made it, and — when it did — its
+    lines as written (the API shows them without reading back what was just written)."""
+    order: Order
+    created: bool
+    lines: list[dict] | None
 
-    One unit of work: the key is claimed first, then every Rx line gets a prescription
-    authorization and every line a FEFO reservation. Any refusal rolls all of it back.
-    Paying for it is shop.orders.checkout's business.
+
+def create(*, session: Session, user: User, idempotency_key: str, body: dict,
+           now: datetime | None = None) -> Placed:
+    """A new order waiting for payment, or the one this key already made (created False).
+
+    One unit of work: the key is claimed first (the order row, inserted unless the key is
+    taken), then every Rx line gets a prescription authorization and every line a FEFO
+    reservation. Any refusal rolls all of it back. Paying for it is shop.orders.checkout's business.
     """
     now = now or utcnow()
     fingerprint = request_fingerprint(body)
-    found = existing_order(session=session, user=user, key=idempotency_key, fingerprint=fingerprint)
-    if found is not None:
-        return found, False
     patient = patients.of_user(session=session, user=user)
-    from_cart = body.get("items") is None
+    cart = None if body.get("items") is not None else list(session.scalars(
+        select(CartLine).where(CartLine.user_id == user.id).order_by(CartLine.updated_at, CartLine.product_id)))
     wanted = body.get("items") or [
-        {"product_id": c.product_id, "quantity": c.quantity, "prescription_id": c.prescription_id}
-        for c in session.scalars(select(CartLine).where(CartLine.user_id == user.id)
-                                 .order_by(CartLine.updated_at, CartLine.product_id))]
+        {"product_id": c.product_id, "quantity": c.quantity, "prescription_id": c.prescription_id} for c in cart or []]
+    # Products and their drugs in one query; catalog.get/drug_of then answer from the identity map.
+    products = {product.id: product for product, _drug in session.execute(
+        select(Product, Drug).join(Drug, Drug.id == Product.drug_id)
+        .where(Product.id.in_({w["product_id"] for w in wanted})))}
+    priced = [(products[w["product_id"]], w["quantity"]) for w in wanted if w["product_id"] in products]
+    currencies = {product.currency for product, _ in priced}
+
+    order = _claim(session, user=user, patient_id=patient.id, key=idempotency_key, fingerprint=fingerprint,
+                   body=body, currency=next(iter(currencies)) if len(currencies) == 1 else "",
+                   total=sum(product.price_amount * quantity for product, quantity in priced), now=now)
+    if order is None:  # the key was taken, perhaps by a concurrent request that committed first
+        return Placed(existing_order(session=session, user=user, key=idempotency_key, fingerprint=fingerprint),
+                      False, None)
     if not wanted:
         raise ValidationFailed(_("Nothing to order: the cart is empty."), errors={"items": [_("No items.")]})
     if len({w["product_id"] for w in wanted}) != len(wanted):
         raise ValidationFailed(_("A product appears twice."), errors={"items": [_("Each product once.")]})
 
-    order = Order(user_id=user.id, patient_id=patient.id, status="pending_payment",
-                  idempotency_key=idempotency_key, request_hash=fingerprint, currency="",
-                  shipping_address=body["shipping_address"],
-                  expires_at=now + timedelta(minutes=current_app.config["ORDER_TTL_MINUTES"]))
-    try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its order.
-        return existing_order(session=session, user=user, key=idempotency_key, fingerprint=fingerprint), False
-
-    currencies, total = set(), 0
+    lines, allocations, shown = [], [], []
     for position, wanted_line in enumerate(wanted):
         product = catalog.get(session=session, product_id=wanted_line["product_id"])
-        line = _order_line(session, order, patient, position, wanted_line, product)
-        currencies.add(product.currency)
-        total += line.line_total
+        line, held = _order_line(session, order, patient, position, wanted_line, product)
+        lines.append(line)
+        allocations += [LotAllocation(order_line_id=line.id, lot_id=a.lot_id, quantity=a.quantity, status="reserved")
+                        for a in held]
+        shown.append(order_queries.line_view(line, order.currency, [
+            {"lot_id": a.lot_id, "lot_number": a.lot_number, "expiry_date": a.expiry_date,
+             "quantity": a.quantity, "status": "reserved"} for a in held]))
     if len(currencies) != 1:
         raise ValidationFailed(_("All items must be priced in one currency."), errors={"items": [_("Mixed currencies.")]})
-    order.currency, order.total_amount = currencies.pop(), total
-    if from_cart:
-        for cart_line in session.scalars(select(CartLine).where(CartLine.user_id == user.id)):
-            session.delete(cart_line)
+    # The lines (one insert) before their allocations (the other, at commit): nothing relates
+    # the two mappers for the unit of work to order them itself.
+    session.add_all(lines)
     session.flush()
+    session.add_all(allocations)
+    for cart_line in cart or []:
+        session.delete(cart_line)
     audit.record(session=session, actor_id=user.id, action=ShopEvent.ORDER_CREATED, subject_type="order",
-                 subject_id=order.id, detail={"lines": len(wanted), "total": total})
-    return order, True
+                 subject_id=order.id, detail={"lines": len(wanted), "total": order.total_amount})
+    return Placed(order, True, shown)
+
+
+def _claim(session: Session, *, user: User, patient_id: str, key: str, fingerprint: str, body: dict,
+           currency: str, total: int, now: datetime) -> Order | None:
+    """Insert the order unless this user's key is taken (then None). A concurrent request with
+    the same key waits here for the other to end, then finds its order."""
+    insert = postgresql.insert if is_postgres(session) else sqlite.insert
+    return session.scalar(
+        insert(Order).values(id=new_id("ord"), user_id=user.id, patient_id=patient_id, status="pending_payment",
+                             idempotency_key=key, request_hash=fingerprint, currency=currency, total_amount=total,
+                             shipping_address=body["shipping_address"], created_at=utcnow(),
+                             expires_at=now + timedelta(minutes=current_app.config["ORDER_TTL_MINUTES"]))
+        .on_conflict_do_nothing(index_elements=[Order.user_id, Order.idempotency_key])
+        .returning(Order))
 
 
 def _order_line(session: Session, order: Order, patient, position: int, wanted: dict,
-                product: Product) -> OrderLine:
+                product: Product) -> tuple[OrderLine, list[inventory.Allocation]]:
+    """The line (not yet added), with its prescription units and packs held."""
     drug = catalog.drug_of(session=session, product=product)
     policy_name = current_app.config["RXLOOP_POLICY"]
     online_sale.require_allowed(drug_id=drug.id, policy_name=policy_name, product_id=product.id,
                                 errors={f"items.{position}.product_id": ["Not sold online under this jurisdiction."]})
     units = wanted["quantity"] * product.pack_size
-    line = OrderLine(order_id=order.id, position=position, product_id=product.id, drug_id=drug.id,
-                     quantity=wanted["quantity"], units=units, unit_price=product.price_amount,
+    line = OrderLine(id=new_id("oln"), order_id=order.id, position=position, product_id=product.id,
+                     drug_id=drug.id, quantity=wanted["quantity"], units=units, unit_price=product.price_amount,
                      line_total=product.price_amount * wanted["quantity"],
-                     needs_prescription=catalog.needs_prescription(drug))
+                     needs_prescription=catalog.needs_prescription(drug),
+                     prescription_id=None, prescription_use_id=None, days_supply=None)
     if line.needs_prescription:
         pack = catalog.pack_of(session=session, product_id=product.id)
 
@@ -131,13 +161,8 @@ def _order_line(session: Session, order: Order, patient, position: int, wanted: 
         line.prescription_id = authorization.prescription_id
         line.prescription_use_id = authorization.use_id
         line.days_supply = authorization.days_supply
-    session.add(line)
-    session.flush()
-    for allocation in inventory.reserve(session=session, product_id=product.id, quantity=line.quantity,
-                                        days_supply=line.days_supply):
-        session.add(LotAllocation(order_line_id=line.id, lot_id=allocation.lot_id,
-                                  quantity=allocation.quantity, status="reserved"))
-    return line
+    return line, inventory.reserve(session=session, product_id=product.id, quantity=line.quantity,
+                                   days_supply=line.days_supply)
 
 
 def _exhausted_in_packs(*, left: int, wanted: int, pack: packs.Pack, form: str) -> str:

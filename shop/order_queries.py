@@ -66,18 +66,20 @@ def lines_of(*, session: Session, orders: list[Order]) -> dict[str, list[dict]]:
     for allocation, lot in session.execute(
             select(LotAllocation, InventoryLot).join(InventoryLot, InventoryLot.id == LotAllocation.lot_id)
             .where(LotAllocation.order_line_id.in_([line.id for line in line_rows]))
-            .order_by(LotAllocation.created_at, LotAllocation.id)):
+            .order_by(LotAllocation.created_at, InventoryLot.expiry_date, InventoryLot.id)):  # ties: FEFO, as reserved
         allocations.setdefault(allocation.order_line_id, []).append(
             {"lot_id": lot.id, "lot_number": lot.lot_number, "expiry_date": lot.expiry_date,
              "quantity": allocation.quantity, "status": allocation.status})
     currencies = {o.id: o.currency for o in orders}
     for line in line_rows:
-        currency = currencies[line.order_id]
-        lines[line.order_id].append({**{c.key: getattr(line, c.key) for c in OrderLine.__table__.columns},
-                                     "price": money(line.unit_price, currency),
-                                     "subtotal": money(line.line_total, currency),
-                                     "lots": allocations.get(line.id, [])})
+        lines[line.order_id].append(line_view(line, currencies[line.order_id], allocations.get(line.id, [])))
     return lines
+
+
+def line_view(line: OrderLine, currency: str, lots: list[dict]) -> dict:
+    """An order line as the API shows it, with its lots (lot_id, lot_number, expiry_date, quantity, status)."""
+    return {**{c.key: getattr(line, c.key) for c in OrderLine.__table__.columns},
+            "price": money(line.unit_price, currency), "subtotal": money(line.line_total, currency), "lots": lots}
 
 
 def money(amount: int, currency: str) -> dict:
@@ -85,9 +87,10 @@ def money(amount: int, currency: str) -> dict:
     return {"amount": amount, "currency": currency}
 
 
-def describe(*, session: Session, orders: list[Order]) -> list[dict]:
-    """Orders as the API shows them (lines and lots loaded for the whole page at once)."""
-    lines = lines_of(session=session, orders=orders)
+def describe(*, session: Session, orders: list[Order], lines: dict[str, list[dict]] | None = None) -> list[dict]:
+    """Orders as the API shows them (lines and lots loaded for the whole page at once, unless
+    given: an order just placed has them in hand, see line_view)."""
+    lines = lines if lines is not None else lines_of(session=session, orders=orders)
     payments_on = payments.enabled()
     described = []
     for order in orders:

@@ -72,18 +72,17 @@ def _release_holds(session: Session, order: Order, *, actor_id: str | None) -> N
 
 # ---- placing an order ----------------------------------------------------------------
 
-def checkout(*, session: Session, user: User, idempotency_key: str, body: dict) -> tuple[Order, bool]:
+def checkout(*, session: Session, user: User, idempotency_key: str, body: dict) -> order_creation.Placed:
     """Checkout, in three units of work when payments are on:
     1. the order, its prescription units and stock held, and the `open` step (committed);
     2. the PaymentIntent opened at the provider under that step's idempotency key;
     3. the intent recorded on the order (committed with the request).
     If the provider fails, the order stands and says so (its payment error); repeating the
     request with the same key, or the reconcile job, opens the payment."""
-    order, created = order_creation.create(session=session, user=user, idempotency_key=idempotency_key,
-                                           body=body)
-    if order.status == "pending_payment" and order.payment_intent_id is None and payments.enabled():
-        order = open_payment(session=session, order=order)
-    return order, created
+    placed = order_creation.create(session=session, user=user, idempotency_key=idempotency_key, body=body)
+    if placed.order.status == "pending_payment" and placed.order.payment_intent_id is None and payments.enabled():
+        placed = placed._replace(order=open_payment(session=session, order=placed.order))
+    return placed
 
 
 def open_payment(*, session: Session, order: Order) -> Order:

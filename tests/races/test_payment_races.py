@@ -21,7 +21,7 @@ def paid_order(app, committed, stripe_gateway, localstripe_url, authorize=True):
         patient, _ = make_user(session, role="patient")
         from shop import orders
 
-        order, _ = orders.checkout(session=session, user=patient, idempotency_key="race-pay-1",
+        order, _, _ = orders.checkout(session=session, user=patient, idempotency_key="race-pay-1",
                                     body={"items": [{"product_id": product.id, "quantity": 1}],
                                           "shipping_address": ADDRESS})
         session.commit()

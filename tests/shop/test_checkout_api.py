@@ -10,7 +10,7 @@ from core.db import utcnow
 from shop import orders
 from shop.models import InventoryLot, Order
 from tests.factories.consult import AMOXICILLIN, PRIOR_DIAGNOSIS_EVIDENCE, approved_prescription, item
-from tests.factories.shop import ADDRESS, make_product
+from tests.factories.shop import ADDRESS, add_lot, make_product
 
 
 def order_body(*lines):
@@ -57,6 +57,29 @@ def test_the_same_key_and_body_return_the_same_order(session, login_as, otc):
     assert again.status_code == 200
     assert again.json["id"] == first.json["id"]
     assert lot_of(session, otc).reserved == 2
+
+
+def test_the_order_checkout_answers_is_the_order_as_read_back(session, login_as, otc):
+    """The 201 body is built from what checkout wrote, not read back: it must equal the read."""
+    patient = login_as("patient")
+    second = make_product(session, "paracetamol-500mg-tab", pack_size=10, price=700, stock=0)
+    add_lot(session, second, 1, expiry_days=50)
+    add_lot(session, second, 5, expiry_days=80)  # the second line spans two lots
+    placed = checkout(patient, order_body((otc, 2), (second, 3)))
+    assert placed.status_code == 201
+    assert [len(line["lots"]) for line in placed.json["items"]] == [1, 2]
+    assert patient.get(f"/api/v1/orders/{placed.json['id']}").json == placed.json
+    assert checkout(patient, order_body((otc, 2), (second, 3))).json == placed.json
+
+
+def test_a_refused_second_line_leaves_nothing_of_the_order(session, login_as, otc):
+    patient = login_as("patient")
+    scarce = make_product(session, "paracetamol-500mg-tab", pack_size=10, price=700, stock=1)
+    response = checkout(patient, order_body((otc, 2), (scarce, 2)))
+    assert response.status_code == 409 and response.json["type"] == "/problems/out-of-stock"
+    session.expire_all()
+    assert session.scalars(select(Order)).all() == []
+    assert lot_of(session, otc).reserved == 0 and lot_of(session, scarce).reserved == 0
 
 
 def test_the_same_key_with_another_body_is_a_conflict(session, login_as, otc):

@@ -40,7 +40,7 @@ def test_a_celery_worker_expires_unpaid_orders(tmp_path):
         with unit_of_work(app) as session:
             product = make_product(session, stock=5)
             patient, _ = make_user(session, role="patient")
-            order, _ = orders.checkout(session=session, user=patient, idempotency_key="celery-job-1",
+            order, _, _ = orders.checkout(session=session, user=patient, idempotency_key="celery-job-1",
                                        body={"items": [{"product_id": product.id, "quantity": 2}],
                                              "shipping_address": ADDRESS})
             order.expires_at = utcnow() - timedelta(minutes=1)  # its time is up

@@ -52,3 +52,16 @@ def test_a_page_of_one_and_a_page_of_a_hundred_cost_the_same_statements(lists, d
     assert one.status_code == many.status_code == 200
     assert len(many.json["items"]) > 1, "the list must have several items to show anything"
     assert len(small) == len(large)
+
+
+def test_an_otc_checkout_of_one_pack_costs_a_fixed_number_of_statements(session, login_as, db_connection):
+    """Token; patient; products with drugs; the order (key claimed); the lot locked, then taken;
+    the lines; their allocations; the audit entry. The answer is built from what was written.
+    (The test's SAVEPOINT and RELEASE around the request's unit of work are counted too.)"""
+    patient = login_as("patient")
+    product = make_product(session, stock=5)
+    with counted(db_connection) as statements:
+        placed = patient.post("/api/v1/orders", headers={"Idempotency-Key": "count-otc-0001"}, json={
+            "items": [{"product_id": product.id, "quantity": 1}], "shipping_address": ADDRESS})
+    assert placed.status_code == 201
+    assert len(statements) == 11

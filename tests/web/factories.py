@@ -15,7 +15,7 @@ def paid_order(session, patient, product, quantity=1, prescription_id=None):
     line = {"product_id": product.id, "quantity": quantity}
     if prescription_id:
         line["prescription_id"] = prescription_id
-    order, _ = orders.checkout(session=session, user=patient, idempotency_key=f"web-test-{next(_keys):08d}",
+    order, _, _ = orders.checkout(session=session, user=patient, idempotency_key=f"web-test-{next(_keys):08d}",
                                body={"items": [line], "shipping_address": ADDRESS})
     session.execute(update(Order).where(Order.id == order.id).values(status="paid"))
     session.commit()

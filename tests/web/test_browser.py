@@ -84,7 +84,7 @@ def paid_order(live, patient_id, prescription_id):
         product = make_product(session, "amoxicillin-500mg-cap", pack_size=21, stock=0)
         add_lot(session, product, 3, expiry_days=500, lot_number=f"AMX-LATE-{product.id[-4:]}")
         early = add_lot(session, product, 3, expiry_days=120, lot_number=f"AMX-SOON-{product.id[-4:]}")
-        order, _ = orders.checkout(session=session, user=session.get(User, patient_id),
+        order, _, _ = orders.checkout(session=session, user=session.get(User, patient_id),
                                    idempotency_key=f"browser-{product.id}",
                                    body={"items": [{"product_id": product.id, "quantity": 1,
                                                     "prescription_id": prescription_id}],
