@@ -2,7 +2,7 @@
 prescription whole: every field, its items and its reviews, exactly as the single read does."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import object_session
 
 from consult import review
@@ -86,3 +86,19 @@ def test_the_patients_list_matches_the_single_reads(people, two):
     listed = patient.get("/api/v1/prescriptions").json["items"]
     assert listed == [patient.get(f"/api/v1/prescriptions/{p['id']}").json for p in listed]
     assert len(listed) == 2
+
+
+def test_the_review_queue_does_not_look_for_reviews_no_prescription_on_it_has(app, people, two):
+    statements = []
+    engine = app.extensions["rxloop.db"].engine
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert people["pharmacist"].get("/api/v1/prescriptions?status=pending_review").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [s for s in statements if "prescription_items" in s]
+    assert not [s for s in statements if "prescription_reviews" in s]
