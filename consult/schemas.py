@@ -5,7 +5,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from consult.formulary.loading import ALLELE, ANCESTRIES
 from consult.policy import BASIS_KINDS
 from core.i18n import _, _l
-from core.schemas import PageArgsSchema, StrictBoolean, StrictFloat, StrictInteger
+from core.schemas import (
+    PageArgsSchema,
+    PlannedDumpSchema,
+    StrictBoolean,
+    StrictFloat,
+    StrictInteger,
+)
 
 SEXES = ("female", "male", "other", "unknown")
 
@@ -301,7 +307,7 @@ class ReviewSchema(Schema):
     created_at = fields.DateTime()
 
 
-class PrescriptionSchema(Schema):
+class PrescriptionSchema(PlannedDumpSchema):
     id = fields.String(required=True)
     consultation_id = fields.String()
     patient_id = fields.String()
