@@ -13,15 +13,14 @@ from core.identity.schemas import (
     AdminReasonSchema, NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentRequestSchema,
     TotpEnrolmentSchema, UserSchema,
 )
-from core.ratelimit import account_key, limiter, login_limit
+from core.ratelimit import login_limited
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
 
 
 @blp.route("/auth/token", methods=["POST"])
 @public
-@limiter.limit(login_limit)
-@limiter.limit(login_limit, key_func=account_key)
+@login_limited()
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 @declares(Problem.UNAUTHENTICATED, Problem.RATE_LIMITED)
