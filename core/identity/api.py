@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from core.openapi import declares
 from core.problems import Problem
-from core.db import current_session
+from core.db import current_session, read_only
 from core.identity import accounts
 from core.identity.access import authenticated, public, requires
 from core.identity.schemas import (
@@ -50,6 +50,7 @@ def logout():
 
 @blp.route("/me", methods=["GET"])
 @authenticated
+@read_only
 @blp.response(200, UserSchema)
 def me():
     """Who the token belongs to.
