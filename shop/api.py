@@ -57,7 +57,7 @@ def get_product(product_id):
     """Read one product.
 
     Open to anyone; an inactive or unknown product answers 404 `not-found`."""
-    return _product(catalog.get(session=current_session(), product_id=product_id))
+    return catalog.detail(session=current_session(), product_id=product_id, policy=_policy())
 
 
 @catalog_blp.route("/products", methods=["POST"])
