@@ -6,8 +6,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -72,6 +73,7 @@ class Database:
         self.metadata = Base.metadata
         self.engine = None
         self.sessionmaker = sessionmaker(expire_on_commit=False)
+        self._readers = {}  # engine → the same engine in AUTOCOMMIT, for @read_only requests (PostgreSQL)
 
     def init_app(self, app) -> None:
         url = app.config["DATABASE_URL"]
@@ -87,6 +89,20 @@ class Database:
         self.sessionmaker.configure(bind=self.engine, info={"audit_enabled": app.config["AUDIT_ENABLED"]})
         app.extensions["rxloop.db"] = self
         app.teardown_appcontext(_close_request_session)
+
+    def read_only_session(self) -> Session:
+        """A session for a request declared @read_only: on PostgreSQL its statements run on an
+        AUTOCOMMIT connection, each alone, without the BEGIN and COMMIT round trips of a
+        transaction; any write or audit entry is refused before it reaches the database."""
+        bind = self.sessionmaker.kw.get("bind")
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            reader = self._readers.get(bind)
+            if reader is None:
+                reader = self._readers[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+                event.listen(reader, "before_cursor_execute", _refuse_writes_outside_a_transaction)
+            return self.sessionmaker(bind=reader, info={READ_ONLY: True})
+        # SQLite (and a test's connection): the usual transaction, with the same refusals.
+        return self.sessionmaker(info={READ_ONLY: True})
 
 
 def ping_when_idle(engine, idle_seconds: float) -> None:
@@ -159,11 +175,51 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+READ_ONLY = "read_only"  # a session's info key: the session of a @read_only request
+
+
+class WriteInReadOnlyRequest(RuntimeError):
+    """A request declared @read_only tried to write or to audit: a bug, refused before anything is written."""
+
+
+def read_only(view):
+    """Declare an endpoint that writes nothing and audits nothing (a catalogue read, /me): its
+    request reads without a transaction's BEGIN and COMMIT (`Database.read_only_session`). An
+    endpoint whose reads are audited, or that may write, is never declared so: a write or an
+    audit entry in such a request fails with WriteInReadOnlyRequest, and nothing is written."""
+    view._rxloop_read_only = True
+    return view
+
+
 def current_session() -> Session:
     """The request's session: one per request, committed or rolled back at its end."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["rxloop.db"].sessionmaker()
+        database = current_app.extensions["rxloop.db"]
+        view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+        g.db_session = (database.read_only_session() if getattr(view, "_rxloop_read_only", False)
+                        else database.sessionmaker())
     return g.db_session
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_when_read_only(session: Session, _context, _instances) -> None:
+    if session.info.get(READ_ONLY):
+        raise WriteInReadOnlyRequest("a @read_only request tried to write rows")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_writes_when_read_only(state) -> None:
+    if state.session.info.get(READ_ONLY) and not state.is_select:
+        raise WriteInReadOnlyRequest("a @read_only request tried to write (or to audit)")
+
+
+def _refuse_writes_outside_a_transaction(_conn, _cursor, statement, _parameters, context, _executemany):
+    """The last guard of the AUTOCOMMIT connections: only SELECTs, which commit nothing half-way."""
+    compiled = context.compiled if context is not None else None
+    is_select = (compiled.statement.is_select if compiled is not None and compiled.statement is not None
+                 else statement.lstrip()[:6].upper() == "SELECT")
+    if not is_select or (context is not None and (context.isinsert or context.isupdate or context.isdelete)):
+        raise WriteInReadOnlyRequest("a write reached a connection outside a transaction")
 
 
 def end_unit_of_work(session: Session) -> None:

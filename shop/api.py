@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from core.openapi import declares
 from core.problems import Problem
-from core.db import current_session
+from core.db import current_session, read_only
 from core.identity.access import public, requires
 from core.schemas import page_of
 from shop import cart, catalog, inventory, order_queries, orders, schema_docs  # noqa: F401 (schema_docs: the fields' descriptions)
@@ -38,6 +38,7 @@ def _order(order, lines: list[dict] | None = None):
 
 @catalog_blp.route("/products", methods=["GET"])
 @public
+@read_only
 @catalog_blp.arguments(ProductQuerySchema, location="query")
 @catalog_blp.response(200, page_of(ProductSchema, "ProductPage"))
 def search_products(args):
@@ -52,12 +53,13 @@ def search_products(args):
 
 @catalog_blp.route("/products/<product_id>", methods=["GET"])
 @public
+@read_only
 @catalog_blp.response(200, ProductSchema)
 def get_product(product_id):
     """Read one product.
 
     Open to anyone; an inactive or unknown product answers 404 `not-found`."""
-    return _product(catalog.get(session=current_session(), product_id=product_id))
+    return catalog.detail(session=current_session(), product_id=product_id, policy=_policy())
 
 
 @catalog_blp.route("/products", methods=["POST"])

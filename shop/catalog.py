@@ -32,11 +32,21 @@ def available(*, session: Session, product_ids: list[str], today: date | None = 
     today = today or utcnow().date()
     rows = session.execute(
         select(InventoryLot.product_id, func.sum(InventoryLot.on_hand - InventoryLot.reserved))
-        .where(InventoryLot.product_id.in_(product_ids), InventoryLot.recalled.is_(False),
-               InventoryLot.expiry_date > today)
+        .where(InventoryLot.product_id.in_(product_ids), *_sellable(today))
         .group_by(InventoryLot.product_id))
     found = {product_id: int(total or 0) for product_id, total in rows}
     return {pid: found.get(pid, 0) for pid in product_ids}
+
+
+def _sellable(today: date):
+    """The lots whose packs are available: unexpired and unrecalled."""
+    return InventoryLot.recalled.is_(False), InventoryLot.expiry_date > today
+
+
+def _available_of_product(today: date):
+    """`available` for the product of the enclosing query, as a column of it."""
+    return (select(func.coalesce(func.sum(InventoryLot.on_hand - InventoryLot.reserved), 0))
+            .where(InventoryLot.product_id == Product.id, *_sellable(today)).scalar_subquery())
 
 
 def drug_of(*, session: Session, product: Product) -> Drug:
@@ -47,18 +57,28 @@ def drug_of(*, session: Session, product: Product) -> Drug:
 def describe(*, session: Session, products: list[Product], policy: str) -> list[dict]:
     """Products as the API shows them: drug, price, availability, prescription notice, whether it is sold online."""
     stock = available(session=session, product_ids=[p.id for p in products])
-    described = []
-    for p in products:
-        drug = drug_of(session=session, product=p)
-        rx = needs_prescription(drug)
-        described.append({
-            "id": p.id, "sku": p.sku, "name": p.name, "name_zh": p.name_zh, "drug": drug, "pack_size": p.pack_size,
-            "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
-            "available_quantity": stock[p.id], "needs_prescription": rx, "rx_class": drug.rx_class,
-            "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
-            "online_sale": online_sale.status(drug_id=drug.id, policy_name=policy),
-        })
-    return described
+    return [_described(p, drug_of(session=session, product=p), stock[p.id], policy) for p in products]
+
+
+def detail(*, session: Session, product_id: str, policy: str) -> dict:
+    """One active product as `describe` shows it, read with its drug and availability in one statement."""
+    row = session.execute(
+        select(Product, _available_of_product(utcnow().date())).where(Product.id == product_id)).first()
+    if row is None or not row[0].active:
+        raise NotFound(_("No such product."))
+    product, stock = row
+    return _described(product, drug_of(session=session, product=product), int(stock), policy)
+
+
+def _described(p: Product, drug: Drug, stock: int, policy: str) -> dict:
+    rx = needs_prescription(drug)
+    return {
+        "id": p.id, "sku": p.sku, "name": p.name, "name_zh": p.name_zh, "drug": drug, "pack_size": p.pack_size,
+        "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
+        "available_quantity": stock, "needs_prescription": rx, "rx_class": drug.rx_class,
+        "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
+        "online_sale": online_sale.status(drug_id=drug.id, policy_name=policy),
+    }
 
 
 def search(*, session: Session, q: str | None = None, rx_class: str | None = None,

@@ -7,7 +7,7 @@ from core.db import current_session
 from core.errors import Unauthenticated
 from core.i18n import LANGUAGES, _
 from core.identity import accounts
-from core.ratelimit import account_key, limiter, login_limit
+from core.ratelimit import login_limited
 from web.pages import blueprint, home_endpoint, page, public_page, signed_in_user
 
 bp = blueprint("web", static_folder="static", static_url_path="/workbench-static")
@@ -22,8 +22,7 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public_page
-@limiter.limit(login_limit, methods=["POST"])
-@limiter.limit(login_limit, key_func=account_key, methods=["POST"])
+@login_limited(methods=["POST"])
 def sign_in():
     if request.method == "GET":
         return render_template("sign_in.html", email="", failed=False)

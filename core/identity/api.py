@@ -6,22 +6,21 @@ from flask_smorest import Blueprint
 
 from core.openapi import declares
 from core.problems import Problem
-from core.db import current_session
+from core.db import current_session, read_only
 from core.identity import accounts
 from core.identity.access import authenticated, public, requires
 from core.identity.schemas import (
     AdminReasonSchema, NewUserSchema, OtpSchema, TokenRequestSchema, TokenSchema, TotpEnrolmentRequestSchema,
     TotpEnrolmentSchema, UserSchema,
 )
-from core.ratelimit import account_key, limiter, login_limit
+from core.ratelimit import login_limited
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Identity and tokens")
 
 
 @blp.route("/auth/token", methods=["POST"])
 @public
-@limiter.limit(login_limit)
-@limiter.limit(login_limit, key_func=account_key)
+@login_limited()
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 @declares(Problem.UNAUTHENTICATED, Problem.RATE_LIMITED)
@@ -51,6 +50,7 @@ def logout():
 
 @blp.route("/me", methods=["GET"])
 @authenticated
+@read_only
 @blp.response(200, UserSchema)
 def me():
     """Who the token belongs to.
