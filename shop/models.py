@@ -3,8 +3,18 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, func, literal_column,
-                        text)
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.models import Drug

@@ -100,7 +100,7 @@ def test_the_drug_search_speaks_chinese_and_pinyin_too(session, login_as):
 
     ensure_formulary(session)
     client = login_as("doctor")
-    ids = lambda q: [d["id"] for d in client.get("/api/v1/drugs", query_string={"q": q}).json["items"]]  # noqa: E731
+    ids = lambda q: [d["id"] for d in client.get("/api/v1/drugs", query_string={"q": q}).json["items"]]
     assert ids("布洛芬") == ["ibuprofen-200mg-tab", "ibuprofen-400mg-tab"]
     assert ids("amxl") == [AMOXICILLIN, CO_AMOXICLAV]
     assert ids("J01CA04") == [AMOXICILLIN]
@@ -123,7 +123,7 @@ def test_search_is_answered_by_indexes_on_postgresql(session, db_connection, is_
         pytest.skip("the indexes are PostgreSQL's; the embedded SQLite default scans, correctly")
     make_product(session, "paracetamol-500mg-tab", name="Panadol 500 mg x20")
     statements = []
-    listen = lambda conn, cursor, sql, params, context, many: statements.append((sql, params))  # noqa: E731
+    listen = lambda conn, cursor, sql, params, context, many: statements.append((sql, params))
     event.listen(db_connection, "before_cursor_execute", listen)
     try:
         catalog.search(session=session, q=q, limit=20)
