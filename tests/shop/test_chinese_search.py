@@ -170,13 +170,14 @@ def tiers(session):
 
 def _walk(client, q, limit):
     walked, cursor = [], None
-    while True:
+    for _ in range(20):  # a cursor that does not move on fails here rather than looping
         params = {"q": q, "limit": limit, **({"cursor": cursor} if cursor else {})}
         page = client.get("/api/v1/products", query_string=params).json
         walked.append([i["id"] for i in page["items"]])
         cursor = page["next_cursor"]
         if cursor is None:
             return walked
+    raise AssertionError(f"still paging after {len(walked)} pages")
 
 
 def test_ranks_come_in_order_and_names_in_order_within_a_rank(tiers, client):
