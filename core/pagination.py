@@ -106,6 +106,17 @@ def paginate(session: Session, stmt, *, keys, limit: int | None, cursor: str | N
     return Page(items=rows, next_cursor=next_cursor)
 
 
+def cursor_values(cursor: str, keys) -> list:
+    """The key values an opaque cursor carries, checked against `keys`; else a 422 (ValidationFailed).
+    For a query that pages itself (catalog search) rather than through paginate()."""
+    return _decode(cursor, keys)
+
+
+def cursor_of(values) -> str:
+    """The opaque cursor of the last row's key values."""
+    return _encode(values)
+
+
 def _key_value(row, key):
     """A key's value in a result row: an attribute of the row (a column, or an expression selected
     under a label beside an entity, such as a search rank), else of the row's entity."""

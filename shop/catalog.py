@@ -2,16 +2,17 @@
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Column, Integer, func, select
 from sqlalchemy.orm import Session
 
-from consult import drugs, online_sale
+from consult import online_sale
 from consult.packs import Pack
 from consult.models import Drug
 from core import audit, search_text
 from core.db import add_unique, utcnow
 from core.errors import NotFound, ValidationFailed
-from core.pagination import Page, paginate
+from core.pagination import DEFAULT_LIMIT, Page, cursor_of, cursor_values, paginate
+from shop import catalog_search
 from shop.models import InventoryLot, Product, product_search_key
 from shop.events import ShopEvent
 from core.i18n import _
@@ -85,61 +86,27 @@ def search(*, session: Session, q: str | None = None, rx_class: str | None = Non
            include_inactive: bool = False, limit: int | None = None, cursor: str | None = None) -> Page:
     """Products by any spelling of their names or their drug's: Chinese, pinyin in full or by
     initials, English, brand, synonym, ATC code prefix; best match first (exact, prefix, inside
-    a name, synonym only), then by name."""
-    stmt, keys = matching(session=session, q=q, rx_class=rx_class, include_inactive=include_inactive)
-    if keys[0] is Product.name:
-        return paginate(session, stmt, keys=keys, limit=limit, cursor=cursor)
-    page = paginate(session, stmt, keys=keys, limit=limit, cursor=cursor, scalars=False)
-    return Page(items=[row[0] for row in page.items], next_cursor=page.next_cursor)
-
-
-def matching(*, session: Session, q: str | None, rx_class: str | None = None, include_inactive: bool = False):
-    """The products a search finds, as a statement and the keys to page it by.
-
-    The drugs that match are found (and ranked) first in the small formulary table, so the
-    products query is `search_key LIKE '%term%' OR drug_id IN (...)`: the trigram index on the
-    folded key and the drug_id index answer it on PostgreSQL (a BitmapOr). Words apart
-    ("布洛芬 400") must each be found, in the product's names or its drug's (a BitmapAnd of those
-    ORs); the whole term ranks. With a term the statement selects each product with its rank,
-    and pages by (rank, name, id).
-    """
-    stmt = select(Product)
-    if not include_inactive:
-        stmt = stmt.where(Product.active.is_(True))
-    if rx_class:
-        stmt = stmt.where(Product.drug_id.in_(select(Drug.id).where(Drug.rx_class == rx_class)))
+    a name, synonym only), then by name (shop.catalog_search). Without a term, every product by name."""
     term = search_text.fold(q or "")
     if not term:
-        return stmt, (Product.name, Product.id)
-    found = drugs.ranks(session=session, term=term, rx_class=rx_class)
-    by_rank: dict[int, list[str]] = {}
-    for drug_id, rank in found.items():
-        by_rank.setdefault(rank, []).append(drug_id)
-    key = Product.search_key
-    own = {search_text.EXACT: key.like(search_text.like_pattern(f"|{term}|"), escape="\\"),
-           search_text.PREFIX: key.like(search_text.like_pattern(f"|{term}"), escape="\\"),
-           search_text.CONTAINS: key.like(search_text.like_pattern(term), escape="\\")}
-    whens = []
-    for rank in (search_text.EXACT, search_text.PREFIX, search_text.CONTAINS):
-        via_drug = [Product.drug_id.in_(by_rank[rank])] if by_rank.get(rank) else []
-        whens.append((or_(own[rank], *via_drug), rank))
-    rank = case(*whens, else_=search_text.SYNONYM).label("search_rank")
-    words = list(dict.fromkeys(term.split(" ")))[:MAX_SEARCH_WORDS]
-    if len(words) == 1:
-        found_by = _found_by(key, term, found)
-    else:
-        found_by = and_(*(_found_by(key, word, drugs.ranks(session=session, term=word, rx_class=rx_class))
-                          for word in words))
-    return stmt.add_columns(rank).where(found_by), (rank, Product.name, Product.id)
+        listed = select(Product)
+        if not include_inactive:
+            listed = listed.where(Product.active.is_(True))
+        if rx_class:
+            listed = listed.where(Product.drug_id.in_(select(Drug.id).where(Drug.rx_class == rx_class)))
+        return paginate(session, listed, keys=(Product.name, Product.id), limit=limit, cursor=cursor)
+    limit = DEFAULT_LIMIT if limit is None else limit
+    after = cursor_values(cursor, RANKED_KEYS) if cursor else None
+    rows = catalog_search.ranked(session=session, term=term, size=limit + 1, after=after, rx_class=rx_class,
+                                 include_inactive=include_inactive)
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit and page else None
+    next_cursor = cursor_of([last.search_rank, last[0].name, last[0].id]) if last else None
+    return Page(items=[product for product, _rank in page], next_cursor=next_cursor)
 
 
-MAX_SEARCH_WORDS = 5  # one formulary query a word: a long query reads its first five
-
-
-def _found_by(key, term: str, drugs_found: dict[str, int]):
-    """A product holds the term in its own names, or its drug is among those the term found."""
-    via_drug = [Product.drug_id.in_(list(drugs_found))] if drugs_found else []
-    return or_(key.like(search_text.like_pattern(term), escape="\\"), *via_drug)
+# A ranked page is keyed by (rank, name, id), and its cursor carries the three.
+RANKED_KEYS = (Column("search_rank", Integer, nullable=False), Product.name, Product.id)
 
 
 def pack_of(*, session: Session, product_id: str) -> Pack | None:

@@ -3,7 +3,18 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.models import Drug
@@ -28,14 +39,21 @@ class Product(Base):
     __tablename__ = "products"
     __table_args__ = (CheckConstraint("pack_size > 0", name="pack_size_positive"),
                       CheckConstraint("price_amount >= 0", name="price_not_negative"),
-                      Index("ix_products_drug_id", "drug_id"),
+                      # Search walks each found drug's products in name order (shop.catalog_search).
+                      Index("ix_products_drug_id_name", "drug_id", "name", "id"),
                       # Keyset pages of the catalog walk (name, id) in order.
                       Index("ix_products_name_id", "name", "id"),
                       # Search by any part of any spelling of a name (Chinese, pinyin, English): a
                       # trigram index on PostgreSQL (pg_trgm) serves LIKE '%term%' on the folded key;
                       # elsewhere it is a plain index.
                       Index("ix_products_search_key_trgm", "search_key", postgresql_using="gin",
-                            postgresql_ops={"search_key": "gin_trgm_ops"}))
+                            postgresql_ops={"search_key": "gin_trgm_ops"}),
+                      # A whole name or the start of one: the key's names as tsvector lexemes
+                      # (shop.catalog_search._names), PostgreSQL only.
+                      Index("ix_products_search_names",
+                            func.array_to_tsvector(func.string_to_array(
+                                func.btrim(text("search_key"), literal_column("'|'")), literal_column("'|'"))),
+                            postgresql_using="gin").ddl_if(dialect="postgresql"))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("prd"))
     sku: Mapped[str] = mapped_column(String(64), unique=True)
