@@ -6,7 +6,7 @@ covered (ORM, bulk UPDATEs, an operator's SQL) and a notice goes out only if its
 PostgreSQL only: SQLite has no channel, and there every request resolves its token in the database.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 00:00:00
 """
 from alembic import op
