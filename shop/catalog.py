@@ -58,7 +58,14 @@ def drug_of(*, session: Session, product: Product) -> Drug:
 def describe(*, session: Session, products: list[Product], policy: str) -> list[dict]:
     """Products as the API shows them: drug, price, availability, prescription notice, whether it is sold online."""
     stock = available(session=session, product_ids=[p.id for p in products])
-    return [_described(p, drug_of(session=session, product=p), stock[p.id], policy) for p in products]
+    sale = {}  # a page often holds many packs of one drug: ask the policy once a drug
+    described = []
+    for p in products:
+        drug = drug_of(session=session, product=p)
+        if drug.id not in sale:
+            sale[drug.id] = online_sale.status(drug_id=drug.id, policy_name=policy)
+        described.append(_described(p, drug, stock[p.id], policy, sale=sale[drug.id]))
+    return described
 
 
 def detail(*, session: Session, product_id: str, policy: str) -> dict:
@@ -71,14 +78,14 @@ def detail(*, session: Session, product_id: str, policy: str) -> dict:
     return _described(product, drug_of(session=session, product=product), int(stock), policy)
 
 
-def _described(p: Product, drug: Drug, stock: int, policy: str) -> dict:
+def _described(p: Product, drug: Drug, stock: int, policy: str, *, sale: dict | None = None) -> dict:
     rx = needs_prescription(drug)
     return {
         "id": p.id, "sku": p.sku, "name": p.name, "name_zh": p.name_zh, "drug": drug, "pack_size": p.pack_size,
         "price": {"amount": p.price_amount, "currency": p.currency}, "active": p.active,
         "available_quantity": stock, "needs_prescription": rx, "rx_class": drug.rx_class,
         "risk_notice": (RX_NOTICE_CN if policy == "cn" else RX_NOTICE_US) if rx else None,
-        "online_sale": online_sale.status(drug_id=drug.id, policy_name=policy),
+        "online_sale": sale if sale is not None else online_sale.status(drug_id=drug.id, policy_name=policy),
     }
 
 

@@ -85,6 +85,15 @@ def test_under_cn_the_catalog_says_why_a_product_is_not_sold_online(session, cli
     assert otc["online_sale"] == {"allowed": True, "rule": None, "citation": None, "reason": None}
 
 
+def test_a_search_page_says_for_each_pack_whether_its_own_drug_is_sold_online(session, client):
+    for name in ("Lanoxin 0.25 mg A", "Lanoxin 0.25 mg B"):
+        make_product(session, "digoxin-0.25mg-tab", name=name)
+    make_product(session, name="Lanoxin-free paracetamol")
+    shown = {p["name"]: p["online_sale"]["allowed"]
+             for p in client.get("/api/v1/products", query_string={"q": "lanoxin"}).json["items"]}
+    assert shown == {"Lanoxin 0.25 mg A": False, "Lanoxin 0.25 mg B": False, "Lanoxin-free paracetamol": True}
+
+
 def test_under_us_the_catalog_sells_what_the_cn_list_forbids(session, client, us_policy):
     shown = client.get(f"/api/v1/products/{make_product(session, 'digoxin-0.25mg-tab').id}").json
     assert shown["online_sale"] == {"allowed": True, "rule": None, "citation": None, "reason": None}
