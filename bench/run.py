@@ -371,8 +371,9 @@ def backends(database: str) -> list[int]:
     return list(on_server_rows(f"SELECT pid FROM pg_stat_activity WHERE datname = '{database}'"))
 
 
-def cpu_sample(server: Server) -> dict[int, int]:
-    return cpu.sample(cpu.server(server.pid) + backends(server.database))
+def cpu_sample(server: Server) -> tuple[dict[int, int], dict[int, int]]:
+    """CPU ticks of the server's processes, and of the PostgreSQL backends of its database."""
+    return cpu.sample(cpu.server(server.pid)), cpu.sample(backends(server.database))
 
 
 def orders_of_run(server: Server, run: str) -> int:
@@ -412,7 +413,8 @@ def drive(server: Server, scenario: str, lua: Path, options) -> dict:
     row = {"rps": raw["requests"] / seconds, "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
            "requests": raw["requests"], "ok": raw["ok"], "created": raw["created"], "conflict_409": raw["conflict"],
            "errors": raw["other"] + raw["socket_errors"],
-           "cpu_us_per_request": cpu.spent_us(before, after) / max(raw["requests"], 1),
+           "cpu_us_per_request": sum(cpu.spent_us(b, a) for b, a in zip(before, after)) / max(raw["requests"], 1),
+           "db_cpu_us_per_request": cpu.spent_us(before[1], after[1]) / max(raw["requests"], 1),
            "server_processes": len(cpu.server(server.pid))}  # master and workers whose CPU was counted
     checkout = scenario == "checkout"
     if checkout:
@@ -575,13 +577,14 @@ def markdown(report: dict) -> str:
         "(from /proc); its ratios are /healthz's (or the bare hello's) CPU per request ÷ the scenario's, so "
         "1.00 costs as little. Absolute figures swing between runs on this machine; the ratios, taken in one "
         "run, are the result.", "",
-        "| scenario | req/s | rps × /healthz | CPU µs/req | CPU × /healthz | CPU × hello | p50 ms | p99 ms "
-        "| 409 | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | req/s | rps × /healthz | CPU µs/req | of which PostgreSQL | CPU × /healthz | CPU × hello "
+        "| p50 ms | p99 ms | 409 | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, row in report["scenarios"].items():
         lines.append(f"| {LABELS[name]} | {row['rps']:.0f} | {row['ratio_to_healthz']:.2f} | "
-                     f"{row['cpu_us_per_request']:.0f} | {row['cpu_ratio_to_healthz']:.2f} | "
+                     f"{row['cpu_us_per_request']:.0f} | {row.get('db_cpu_us_per_request', 0):.0f} | "
+                     f"{row['cpu_ratio_to_healthz']:.2f} | "
                      f"{row['cpu_ratio_to_reference']:.2f} | {row['p50_ms']:.1f} | "
                      f"{row['p99_ms']:.1f} | {row['conflict_409']} | {row['errors']} |")
     p = report["pgbench"]
@@ -590,6 +593,8 @@ def markdown(report: dict) -> str:
                   f"{p['tpcb']:.0f} tps. OTC checkout (deferred) = {report['checkout_to_pgbench_tpcb']:.2f} × TPC-B.",
               "", "| target | measured | met |", "| --- | --- | --- |"]
     lines += [f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |" for t in report["targets"]]
+    lines += ["", "Where each scenario's CPU goes, and why a target is missed: the profiles in "
+                  "[`../README.md`](../README.md#where-the-cost-is-now-issue-16)."]
     checks = report["checks"]
     lines += ["", f"Stock after the checkout runs: {checks['oversold_after_stripe']['orders']:,} orders, "
                   f"{checks['oversold_after_stripe']['lots_mismatched_or_oversold']} lots whose reserved count "
