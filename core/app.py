@@ -42,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings.PROJECT_ROOT / "instance"))
     values = settings.from_environment()
     values.update(config or {})
-    settings.secure_cookie(values, given=config or {})
+    settings.follow_environment(values, given=config or {})
     settings.validate(values)
     app.config.update(values)
     # Chinese names, messages and notices go out as UTF-8, never as \uXXXX escapes: jsonify,

@@ -59,7 +59,10 @@ def from_environment(env=None) -> dict:
         # Resolved tokens kept in each process (PostgreSQL only: revocations are pushed to every process by
         # LISTEN/NOTIFY, and while that channel is down every request asks the database), each at most
         # TOKEN_CACHE_SECONDS and never past the token's expiry, at most TOKEN_CACHE_SIZE per process.
-        "TOKEN_CACHE": env.get("TOKEN_CACHE", "1") not in ("0", "false", ""),
+        # On by default in production only (follow_environment): elsewhere every request reads the
+        # database, so a change made by hand, or inside a transaction a test rolls back, shows at once.
+        "TOKEN_CACHE": env.get("TOKEN_CACHE", "1" if env.get("RXLOOP_ENV") == "production" else "0")
+        not in ("0", "false", ""),
         "TOKEN_CACHE_SECONDS": _int(env, "TOKEN_CACHE_SECONDS", 60),
         "TOKEN_CACHE_SIZE": _int(env, "TOKEN_CACHE_SIZE", 10000),
         "ORDER_TTL_MINUTES": _int(env, "ORDER_TTL_MINUTES", 30),
@@ -112,12 +115,15 @@ class ConfigError(RuntimeError):
     """The configuration is unsafe or inconsistent; the app refuses to start."""
 
 
-def secure_cookie(values: dict, *, given: dict, env=None) -> None:
-    """SESSION_COOKIE_SECURE that neither the environment nor the caller set follows RXLOOP_ENV as
-    finally configured (an app made with RXLOOP_ENV=production in code gets a Secure cookie)."""
+def follow_environment(values: dict, *, given: dict, env=None) -> None:
+    """Settings that neither the environment nor the caller set follow RXLOOP_ENV as finally configured
+    (an app made with RXLOOP_ENV=production in code gets a Secure cookie and the token cache)."""
     env = os.environ if env is None else env
-    if "SESSION_COOKIE_SECURE" not in env and "SESSION_COOKIE_SECURE" not in given:
-        values["SESSION_COOKIE_SECURE"] = values["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS
+    following = {"SESSION_COOKIE_SECURE": values["RXLOOP_ENV"] not in RELAXED_COOKIE_ENVS,
+                 "TOKEN_CACHE": values["RXLOOP_ENV"] == "production"}
+    for name, value in following.items():
+        if name not in env and name not in given:
+            values[name] = value
 
 
 def validate(config: dict) -> None:

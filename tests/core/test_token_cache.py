@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from core.config import ConfigError, from_environment, validate
+from core.config import ConfigError, follow_environment, from_environment, validate
 from core.db import utcnow
 from core.identity.models import User
 from core.identity.token_cache import TokenCache, forget_after_commit
@@ -171,9 +171,22 @@ def test_a_token_revoked_by_this_process_is_forgotten_as_its_transaction_commits
     assert cache.get("d1") is None
 
 
-def test_the_token_cache_is_on_by_default_and_off_with_zero():
-    assert from_environment({})["TOKEN_CACHE"] is True
-    assert from_environment({"TOKEN_CACHE": "0"})["TOKEN_CACHE"] is False
+def test_the_token_cache_is_on_by_default_in_production_only_and_off_with_zero():
+    assert from_environment({"RXLOOP_ENV": "production"})["TOKEN_CACHE"] is True
+    assert from_environment({"RXLOOP_ENV": "production", "TOKEN_CACHE": "0"})["TOKEN_CACHE"] is False
+    assert from_environment({})["TOKEN_CACHE"] is False
+    assert from_environment({"TOKEN_CACHE": "1"})["TOKEN_CACHE"] is True
+
+
+def test_an_app_made_for_production_in_code_gets_the_token_cache_unless_told_otherwise():
+    values = from_environment({})
+    values["RXLOOP_ENV"] = "production"
+    follow_environment(values, given={"RXLOOP_ENV": "production"}, env={})
+    assert values["TOKEN_CACHE"] is True
+    told = from_environment({})
+    told.update(RXLOOP_ENV="production", TOKEN_CACHE=False)
+    follow_environment(told, given={"RXLOOP_ENV": "production", "TOKEN_CACHE": False}, env={})
+    assert told["TOKEN_CACHE"] is False
 
 
 @pytest.mark.parametrize("setting", [{"TOKEN_CACHE_SECONDS": "0"}, {"TOKEN_CACHE_SECONDS": "7200"},
